@@ -1,0 +1,116 @@
+//! The `payhub` command line (api.md, "Running it").
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::domain::keys::Role;
+use crate::startup::App;
+use crate::store::Store;
+use crate::telemetry::{self, LogFormat};
+
+#[derive(Parser, Debug)]
+#[command(name = "payhub", version, about = "Payment hub of the National Public Service Portal")]
+pub struct Cli {
+    /// TOML config file; without one PayHub runs on defaults (SQLite ./payhub.db, 127.0.0.1:8080).
+    #[arg(long, global = true, env = "PAYHUB_CONFIG")]
+    pub config: Option<PathBuf>,
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Serve the API, the citizen pages and the background workers.
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Manage API keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum KeysCommand {
+    /// Create a key; it is printed once, alone on the last line.
+    Create {
+        #[arg(long, value_enum)]
+        role: Role,
+        #[arg(long)]
+        name: String,
+    },
+    /// List keys (never the keys themselves).
+    List,
+    /// Revoke a key by id; it stops working at once.
+    Revoke { id: i64 },
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    telemetry::init(cli.log_format);
+    let config = Config::load(cli.config.as_deref()).context("loading configuration")?;
+    match cli.command {
+        Command::Serve => {
+            let app = App::build(config).await?;
+            tracing::info!(port = app.port(), "PayHub is serving");
+            app.run_until_stopped().await
+        }
+        Command::Migrate => {
+            let store = open_store(&config).await?;
+            println!("migrations applied ({})", store.backend());
+            Ok(())
+        }
+        Command::Keys(keys) => run_keys(&config, keys).await,
+    }
+}
+
+async fn open_store(config: &Config) -> anyhow::Result<Store> {
+    let store = Store::connect(&config.database)
+        .await
+        .with_context(|| format!("connecting to {}", config.database.url.redacted()))?;
+    store.migrate().await.context("applying migrations")?;
+    Ok(store)
+}
+
+/// The audit log's actor for CLI changes: the operating-system user at the console.
+fn cli_actor() -> String {
+    let user = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
+    format!("cli:{user}")
+}
+
+async fn run_keys(config: &Config, command: KeysCommand) -> anyhow::Result<()> {
+    let store = open_store(config).await?;
+    let now = Clock::default().now();
+    match command {
+        KeysCommand::Create { role, name } => {
+            let key = store.create_key(&name, role, &cli_actor(), now).await?;
+            println!("created {} key #{} \"{}\"; it is shown once:", role.as_str(), key.info.id, name);
+            println!("{}", key.secret);
+        }
+        KeysCommand::List => {
+            println!("{:<6} {:<8} {:<10} {:<26} {:<10} name", "id", "role", "prefix", "created", "state");
+            for k in store.list_keys().await? {
+                let state = if k.revoked_at.is_some() { "revoked" } else { "active" };
+                println!(
+                    "{:<6} {:<8} {:<10} {:<26} {:<10} {}",
+                    k.id,
+                    k.role.as_str(),
+                    k.key_prefix,
+                    k.created_at.to_rfc3339(),
+                    state,
+                    k.name
+                );
+            }
+        }
+        KeysCommand::Revoke { id } => {
+            let revoked = store.revoke_key(id, &cli_actor(), now).await?;
+            println!("key #{id} {}", if revoked { "revoked" } else { "was already revoked" });
+        }
+    }
+    store.close().await;
+    Ok(())
+}

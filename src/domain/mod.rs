@@ -1,0 +1,7 @@
+//! Domain types: parsed at the edge, trusted everywhere else. No I/O here.
+
+pub mod agency;
+pub mod bank;
+pub mod keys;
+
+pub use payhub_money::{MoneyError, Vnd};

@@ -1,0 +1,86 @@
+//! The HTTP edge: shared state, the router, and the layers every request passes through.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, Request};
+use axum::middleware;
+use axum::Router;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::store::Store;
+
+pub mod admin;
+pub mod error;
+pub mod extract;
+pub mod meta;
+pub mod metrics;
+
+use error::ApiError;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub config: Arc<Config>,
+    pub clock: Clock,
+    pub metrics: Arc<metrics::Metrics>,
+    /// One client for every outgoing call (banks, dossier systems): pooled connections.
+    pub http: reqwest::Client,
+}
+
+impl AppState {
+    pub fn new(store: Store, config: Config, clock: Clock) -> AppState {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(15))
+            .connect_timeout(Duration::from_secs(5))
+            .build()
+            .expect("the TLS backend initialises");
+        AppState {
+            store,
+            config: Arc::new(config),
+            clock,
+            metrics: Arc::default(),
+            http,
+        }
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "PayHub", description = "Centralized payment hub of the National Public Service Portal"),
+    paths(
+        admin::upsert_agency,
+        admin::show_agency,
+        admin::add_beneficiary_account,
+        admin::list_beneficiary_accounts,
+        admin::list_audit,
+    ),
+    components(schemas(admin::AgencyBody, admin::BeneficiaryBody))
+)]
+pub struct ApiDoc;
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+pub fn router(state: AppState) -> Router {
+    let body_limit = state.config.server.body_limit_bytes;
+    Router::new()
+        .merge(meta::router())
+        .merge(admin::router())
+        .route_layer(middleware::from_fn_with_state(state.clone(), metrics::track))
+        .fallback(|| async { ApiError::NotFound })
+        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+            let id = req.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("");
+            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(),
+                request_id = %id, caller = tracing::field::Empty)
+        }))
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .with_state(state)
+}

@@ -1,0 +1,11 @@
+//! PayHub: the payment hub of the National Public Service Portal.
+
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod domain;
+pub mod http;
+pub mod startup;
+pub mod store;
+pub mod telemetry;
+pub mod workers;

@@ -1,0 +1,95 @@
+//! `App::build(config)`: connect, migrate, bind, and start the background workers. Tests bind
+//! port 0 and read `port()`; everything stops on one shutdown signal.
+
+use std::future::{Future, IntoFuture};
+use std::time::Duration;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::http::{self, AppState};
+use crate::store::Store;
+
+pub struct App {
+    listener: TcpListener,
+    state: AppState,
+}
+
+/// Tells background loops to stop; `changed()` resolves when shutdown starts.
+pub type Shutdown = watch::Receiver<bool>;
+
+impl App {
+    pub async fn build(config: Config) -> anyhow::Result<App> {
+        Self::build_with_clock(config, Clock::default()).await
+    }
+
+    pub async fn build_with_clock(config: Config, clock: Clock) -> anyhow::Result<App> {
+        let store = Store::connect(&config.database)
+            .await
+            .with_context(|| format!("connecting to {}", config.database.url.redacted()))?;
+        store.migrate().await.context("applying migrations")?;
+        let listener = TcpListener::bind(&config.server.listen)
+            .await
+            .with_context(|| format!("binding {}", config.server.listen))?;
+        Ok(App { listener, state: AppState::new(store, config, clock) })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `signal` resolves, then drains in-flight requests (at most 30 s) and stops the
+    /// workers.
+    pub async fn run_until(self, signal: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let workers = crate::workers::spawn_all(&self.state, stop_rx.clone());
+        let app = http::router(self.state.clone());
+        let mut drain = stop_rx.clone();
+        let server = axum::serve(self.listener, app).with_graceful_shutdown(async move {
+            let _ = drain.changed().await;
+        });
+        let server = tokio::spawn(server.into_future());
+        signal.await;
+        tracing::info!("shutting down");
+        let _ = stop_tx.send(true);
+        match tokio::time::timeout(Duration::from_secs(30), server).await {
+            Ok(result) => result.context("server task")?.context("server")?,
+            Err(_) => tracing::warn!("in-flight requests did not finish within 30 s"),
+        }
+        for worker in workers {
+            let _ = tokio::time::timeout(Duration::from_secs(10), worker).await;
+        }
+        self.state.store.close().await;
+        Ok(())
+    }
+
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        self.run_until(shutdown_signal()).await
+    }
+}
+
+/// Ctrl-C or SIGTERM (what container runtimes send).
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = terminate => {} }
+}

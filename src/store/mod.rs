@@ -1,0 +1,164 @@
+//! PayHub's storage: one `Store` over PostgreSQL or SQLite. Each method is one business operation
+//! and, where it writes, one transaction. SQL is lowercase and, where both dialects accept the
+//! same text, written once: the macros below expand the same code for each backend's pool type.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::PgPoolOptions;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, SqlitePool};
+
+use crate::config::DatabaseConfig;
+
+pub mod agencies;
+pub mod audit;
+pub mod keys;
+pub mod rows;
+
+pub use audit::AuditEntry;
+
+#[derive(Clone)]
+pub enum Store {
+    Postgres(PgPool),
+    Sqlite(SqlitePool),
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Store::Postgres(_) => "Store::Postgres",
+            Store::Sqlite(_) => "Store::Sqlite",
+        })
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("stored data is invalid: {0}")]
+    Corrupt(String),
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+    #[error(transparent)]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+/// Runs `$body` with `$pool` bound to whichever backend `$store` is. The body is compiled once per
+/// backend, so the same sqlx code serves both.
+macro_rules! with_pool {
+    ($store:expr, |$pool:ident| $body:expr) => {
+        match $store {
+            $crate::store::Store::Postgres($pool) => $body,
+            $crate::store::Store::Sqlite($pool) => $body,
+        }
+    };
+}
+
+/// Runs `$body` inside one write transaction `$tx` and commits it; an early return (`?`) rolls it
+/// back. SQLite takes the write lock up front (`begin immediate`) so that two writers queue on
+/// the busy timeout instead of failing when a read lock cannot be upgraded.
+macro_rules! write_tx {
+    ($store:expr, |$tx:ident| $body:expr) => {
+        match $store {
+            $crate::store::Store::Postgres(pool) => {
+                let mut $tx = pool.begin().await?;
+                let out = $body;
+                $tx.commit().await?;
+                out
+            }
+            $crate::store::Store::Sqlite(pool) => {
+                let mut $tx = pool.begin_with("begin immediate").await?;
+                let out = $body;
+                $tx.commit().await?;
+                out
+            }
+        }
+    };
+}
+
+pub(crate) use {with_pool, write_tx};
+
+impl Store {
+    /// Connects without migrating. SQLite files are created when missing.
+    pub async fn connect(config: &DatabaseConfig) -> Result<Store, StoreError> {
+        let url = &config.url.0;
+        if config.url.is_postgres() {
+            let pool = PgPoolOptions::new()
+                .max_connections(config.max_connections)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect(url)
+                .await?;
+            Ok(Store::Postgres(pool))
+        } else {
+            let options = SqliteConnectOptions::from_str(url)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(10))
+                .foreign_keys(true);
+            let pool = SqlitePoolOptions::new()
+                .max_connections(config.max_connections.clamp(1, 8))
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(options)
+                .await?;
+            Ok(Store::Sqlite(pool))
+        }
+    }
+
+    /// Applies the embedded migrations of this backend (same numbers and names in both folders).
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        match self {
+            Store::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await?,
+            Store::Sqlite(pool) => sqlx::migrate!("./migrations/sqlite").run(pool).await?,
+        }
+        Ok(())
+    }
+
+    pub fn backend(&self) -> &'static str {
+        match self {
+            Store::Postgres(_) => "postgres",
+            Store::Sqlite(_) => "sqlite",
+        }
+    }
+
+    /// For `/readyz`: the database answers a trivial query.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        with_pool!(self, |pool| sqlx::query("select 1").execute(pool).await.map(|_| ())?);
+        Ok(())
+    }
+
+    /// Every (table, column) of the schema, sorted: the schema-parity test compares backends.
+    pub async fn schema_columns(&self) -> Result<Vec<(String, String)>, StoreError> {
+        let mut columns: Vec<(String, String)> = match self {
+            Store::Postgres(pool) => {
+                sqlx::query_as(
+                    "select table_name::text, column_name::text from information_schema.columns
+                     where table_schema = current_schema() and table_name not like '\\_sqlx%'",
+                )
+                .fetch_all(pool)
+                .await?
+            }
+            Store::Sqlite(pool) => {
+                sqlx::query_as(
+                    "select m.name, p.name from sqlite_master m, pragma_table_info(m.name) p
+                     where m.type = 'table' and m.name not like '\\_sqlx%' escape '\\'
+                       and m.name != 'sqlite_sequence'",
+                )
+                .fetch_all(pool)
+                .await?
+            }
+        };
+        columns.sort();
+        Ok(columns)
+    }
+
+    pub async fn close(&self) {
+        with_pool!(self, |pool| {
+            pool.close().await;
+        })
+    }
+}
