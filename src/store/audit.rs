@@ -14,9 +14,9 @@ pub struct AuditEntry {
     pub actor: String,
     pub action: String,
     pub subject: String,
-    #[serde(serialize_with = "as_json")]
+    #[serde(rename = "before", serialize_with = "as_json")]
     pub before_json: Option<String>,
-    #[serde(serialize_with = "as_json")]
+    #[serde(rename = "after", serialize_with = "as_json")]
     pub after_json: Option<String>,
 }
 

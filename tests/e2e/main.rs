@@ -1,1 +1,8 @@
+//! PayHub end to end: one test binary, real HTTP, real databases (SQLite always, PostgreSQL when
+//! `PAYHUB_TEST_POSTGRES_URL` is set, and always in CI).
 
+mod helpers;
+
+mod agencies;
+mod cli;
+mod foundation;

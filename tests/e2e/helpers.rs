@@ -1,0 +1,229 @@
+//! `spawn_app(backend)`: a real PayHub on port 0 over a fresh database of its own, dropped after.
+
+use std::path::PathBuf;
+
+use payhub::clock::Clock;
+use payhub::config::{Config, DatabaseUrl};
+use payhub::domain::keys::Role;
+use payhub::startup::App;
+use payhub::store::Store;
+use serde_json::Value;
+use sqlx::Connection;
+use tokio::sync::oneshot;
+
+/// Generates, for each named `async fn name(backend: Backend)`, a module `name` with the tests
+/// `on_sqlite` and `on_postgres`, so one behaviour suite runs on both backends.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),+ $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn on_sqlite() {
+                    super::$name($crate::helpers::Backend::Sqlite).await
+                }
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn on_postgres() {
+                    if let Some(backend) = $crate::helpers::Backend::postgres() {
+                        super::$name(backend).await
+                    }
+                }
+            }
+        )+
+    };
+}
+
+#[derive(Debug, Clone)]
+pub enum Backend {
+    Sqlite,
+    /// A URL of a PostgreSQL server where the tests may create and drop databases.
+    Postgres(String),
+}
+
+impl Backend {
+    /// PostgreSQL when `PAYHUB_TEST_POSTGRES_URL` is set. With `CI` set and the URL missing the
+    /// test fails: a CI run that silently skipped PostgreSQL would prove nothing about it.
+    pub fn postgres() -> Option<Backend> {
+        match std::env::var("PAYHUB_TEST_POSTGRES_URL") {
+            Ok(url) if !url.is_empty() => Some(Backend::Postgres(url)),
+            _ if std::env::var_os("CI").is_some() => {
+                panic!("CI is set but PAYHUB_TEST_POSTGRES_URL is not: the PostgreSQL suite must run")
+            }
+            _ => {
+                eprintln!("PostgreSQL test skipped: PAYHUB_TEST_POSTGRES_URL is not set");
+                None
+            }
+        }
+    }
+}
+
+/// A database made for one test and removed when the test ends.
+pub struct TestDb {
+    pub url: String,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    File(PathBuf),
+    Database { admin_url: String, name: String },
+}
+
+impl TestDb {
+    pub async fn create(backend: &Backend) -> TestDb {
+        let name = format!("payhub_test_{}", uuid::Uuid::new_v4().simple());
+        match backend {
+            Backend::Sqlite => {
+                let dir = std::env::temp_dir().join(&name);
+                std::fs::create_dir_all(&dir).unwrap();
+                let url = format!("sqlite://{}", dir.join("payhub.db").display());
+                TestDb { url, cleanup: Cleanup::File(dir) }
+            }
+            Backend::Postgres(admin_url) => {
+                let mut conn = sqlx::PgConnection::connect(admin_url).await.expect("PostgreSQL reachable");
+                sqlx::query(&format!("create database {name}")).execute(&mut conn).await.unwrap();
+                let mut url = reqwest::Url::parse(admin_url).unwrap();
+                url.set_path(&name);
+                TestDb {
+                    url: url.to_string(),
+                    cleanup: Cleanup::Database { admin_url: admin_url.clone(), name },
+                }
+            }
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        match &self.cleanup {
+            Cleanup::File(dir) => {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+            Cleanup::Database { admin_url, name } => {
+                let (admin_url, name) = (admin_url.clone(), name.clone());
+                // Drop runs inside the test's runtime; a runtime of its own on another thread
+                // can still await the connection.
+                let _ = std::thread::spawn(move || {
+                    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                    rt.block_on(async {
+                        if let Ok(mut conn) = sqlx::PgConnection::connect(&admin_url).await {
+                            let sql = format!("drop database if exists {name} with (force)");
+                            let _ = sqlx::query(&sql).execute(&mut conn).await;
+                        }
+                    });
+                })
+                .join();
+            }
+        }
+    }
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub store: Store,
+    pub clock: Clock,
+    pub config: Config,
+    pub client: reqwest::Client,
+    pub admin_key: String,
+    pub portal_key: String,
+    pub finance_key: String,
+    stop: Option<oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+    // Declared last: dropped after the server has stopped.
+    pub db: TestDb,
+}
+
+/// The configuration tests start from: port 0, no background workers (tests run their passes).
+pub fn test_config(db: &TestDb) -> Config {
+    let mut config = Config::default();
+    config.server.listen = "127.0.0.1:0".into();
+    config.server.workers = false;
+    config.database.url = DatabaseUrl(db.url.clone());
+    config.database.max_connections = 8;
+    config
+}
+
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, |_| {}).await
+}
+
+pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Config)) -> TestApp {
+    let db = TestDb::create(&backend).await;
+    let mut config = test_config(&db);
+    adjust(&mut config);
+    let clock = Clock::default();
+    let app = App::build_with_clock(config.clone(), clock.clone()).await.expect("PayHub builds");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    config.server.public_url = address.clone();
+    let store = app.state().store.clone();
+    let (stop, stopped) = oneshot::channel::<()>();
+    let server = tokio::spawn(app.run_until(async {
+        let _ = stopped.await;
+    }));
+    let now = clock.now();
+    let key = |role, name: &'static str| {
+        let store = store.clone();
+        async move { store.create_key(name, role, "test", now).await.unwrap().secret }
+    };
+    TestApp {
+        admin_key: key(Role::Admin, "test-admin").await,
+        portal_key: key(Role::Portal, "test-portal").await,
+        finance_key: key(Role::Finance, "test-finance").await,
+        address,
+        store,
+        clock,
+        config,
+        client: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap(),
+        stop: Some(stop),
+        server: Some(server),
+        db,
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn get(&self, path: &str, key: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).bearer_auth(key).send().await.unwrap()
+    }
+
+    pub async fn send_json(&self, method: reqwest::Method, path: &str, key: &str, body: &Value) -> reqwest::Response {
+        self.client.request(method, self.url(path)).bearer_auth(key).json(body).send().await.unwrap()
+    }
+
+    pub async fn post_json(&self, path: &str, key: &str, body: &Value) -> reqwest::Response {
+        self.send_json(reqwest::Method::POST, path, key, body).await
+    }
+
+    pub async fn put_json(&self, path: &str, key: &str, body: &Value) -> reqwest::Response {
+        self.send_json(reqwest::Method::PUT, path, key, body).await
+    }
+
+    /// Stops the server and waits for its graceful shutdown to finish.
+    pub async fn stop(mut self) -> anyhow::Result<()> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        self.server.take().unwrap().await.unwrap()
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// Asserts a problem+json reply with `status` and slug; returns the problem document.
+pub async fn assert_problem(response: reqwest::Response, status: u16, slug: &str) -> Value {
+    assert_eq!(response.status().as_u16(), status, "status of {}", response.url());
+    let content_type = response.headers()["content-type"].to_str().unwrap().to_owned();
+    assert_eq!(content_type, "application/problem+json");
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["type"], format!("https://payhub.dev/problems/{slug}"), "{body}");
+    assert_eq!(body["status"], status);
+    body
+}
