@@ -13,7 +13,11 @@ use crate::store::Store;
 use crate::telemetry::{self, LogFormat};
 
 #[derive(Parser, Debug)]
-#[command(name = "payhub", version, about = "Payment hub of the National Public Service Portal")]
+#[command(
+    name = "payhub",
+    version,
+    about = "Payment hub of the National Public Service Portal"
+)]
 pub struct Cli {
     /// TOML config file; without one PayHub runs on defaults (SQLite ./payhub.db, 127.0.0.1:8080).
     #[arg(long, global = true, env = "PAYHUB_CONFIG")]
@@ -88,13 +92,25 @@ async fn run_keys(config: &Config, command: KeysCommand) -> anyhow::Result<()> {
     match command {
         KeysCommand::Create { role, name } => {
             let key = store.create_key(&name, role, &cli_actor(), now).await?;
-            println!("created {} key #{} \"{}\"; it is shown once:", role.as_str(), key.info.id, name);
+            println!(
+                "created {} key #{} \"{}\"; it is shown once:",
+                role.as_str(),
+                key.info.id,
+                name
+            );
             println!("{}", key.secret);
         }
         KeysCommand::List => {
-            println!("{:<6} {:<8} {:<10} {:<26} {:<10} name", "id", "role", "prefix", "created", "state");
+            println!(
+                "{:<6} {:<8} {:<10} {:<26} {:<10} name",
+                "id", "role", "prefix", "created", "state"
+            );
             for k in store.list_keys().await? {
-                let state = if k.revoked_at.is_some() { "revoked" } else { "active" };
+                let state = if k.revoked_at.is_some() {
+                    "revoked"
+                } else {
+                    "active"
+                };
                 println!(
                     "{:<6} {:<8} {:<10} {:<26} {:<10} {}",
                     k.id,
@@ -108,7 +124,14 @@ async fn run_keys(config: &Config, command: KeysCommand) -> anyhow::Result<()> {
         }
         KeysCommand::Revoke { id } => {
             let revoked = store.revoke_key(id, &cli_actor(), now).await?;
-            println!("key #{id} {}", if revoked { "revoked" } else { "was already revoked" });
+            println!(
+                "key #{id} {}",
+                if revoked {
+                    "revoked"
+                } else {
+                    "was already revoked"
+                }
+            );
         }
     }
     store.close().await;

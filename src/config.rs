@@ -11,7 +11,10 @@ use serde::Deserialize;
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read config file {path}: {source}")]
-    Read { path: String, source: std::io::Error },
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("config is not valid TOML or has a wrong key or value: {0}")]
     Parse(#[from] toml::de::Error),
     #[error("environment variable {var}: {reason}")]
@@ -64,7 +67,10 @@ pub struct DatabaseConfig {
 
 impl Default for DatabaseConfig {
     fn default() -> Self {
-        DatabaseConfig { url: DatabaseUrl("sqlite://payhub.db".into()), max_connections: 16 }
+        DatabaseConfig {
+            url: DatabaseUrl("sqlite://payhub.db".into()),
+            max_connections: 16,
+        }
     }
 }
 
@@ -80,7 +86,9 @@ impl DatabaseUrl {
 
     /// The URL with any password replaced, fit for logs.
     pub fn redacted(&self) -> String {
-        let Some((scheme, rest)) = self.0.split_once("://") else { return self.0.clone() };
+        let Some((scheme, rest)) = self.0.split_once("://") else {
+            return self.0.clone();
+        };
         match rest.split_once('@') {
             Some((userinfo, host)) => {
                 let user = userinfo.split(':').next().unwrap_or("");
@@ -173,8 +181,10 @@ impl Config {
         env: impl IntoIterator<Item = (String, String)>,
     ) -> Result<Config, ConfigError> {
         let text = match path {
-            Some(p) => std::fs::read_to_string(p)
-                .map_err(|source| ConfigError::Read { path: p.display().to_string(), source })?,
+            Some(p) => std::fs::read_to_string(p).map_err(|source| ConfigError::Read {
+                path: p.display().to_string(),
+                source,
+            })?,
             None => String::new(),
         };
         let mut table: toml::Table = toml::from_str(&text)?;
@@ -221,7 +231,10 @@ fn apply_override(
     value: String,
 ) -> Result<(), ConfigError> {
     let path: Vec<String> = key.split("__").map(|s| s.to_ascii_lowercase()).collect();
-    let env_err = |reason: &str| ConfigError::Env { var: var.to_owned(), reason: reason.into() };
+    let env_err = |reason: &str| ConfigError::Env {
+        var: var.to_owned(),
+        reason: reason.into(),
+    };
     let mut node = table
         .entry(path[0].clone())
         .or_insert_with(|| toml::Value::Table(Default::default()));
@@ -231,8 +244,12 @@ fn apply_override(
                 .entry(segment.clone())
                 .or_insert_with(|| toml::Value::Table(Default::default())),
             toml::Value::Array(items) => {
-                let i: usize = segment.parse().map_err(|_| env_err("expected an array index"))?;
-                items.get_mut(i).ok_or_else(|| env_err("array index out of range"))?
+                let i: usize = segment
+                    .parse()
+                    .map_err(|_| env_err("expected an array index"))?;
+                items
+                    .get_mut(i)
+                    .ok_or_else(|| env_err("array index out of range"))?
             }
             _ => return Err(env_err("path goes through a value that is not a table")),
         };
@@ -282,7 +299,10 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -336,7 +356,10 @@ hash_secret = "s1"
         let c = Config::load_with_env(
             None,
             env(&[
-                ("PAYHUB_DATABASE__URL", "postgres://payhub:hunter2@db/payhub"),
+                (
+                    "PAYHUB_DATABASE__URL",
+                    "postgres://payhub:hunter2@db/payhub",
+                ),
                 ("PAYHUB_BANKS__BIDV__BASE_URL", "http://b"),
                 ("PAYHUB_BANKS__BIDV__PARTNER_CODE", "DVCQG"),
                 ("PAYHUB_BANKS__BIDV__SECRET", "topsecret"),

@@ -34,7 +34,10 @@ impl App {
         let listener = TcpListener::bind(&config.server.listen)
             .await
             .with_context(|| format!("binding {}", config.server.listen))?;
-        Ok(App { listener, state: AppState::new(store, config, clock) })
+        Ok(App {
+            listener,
+            state: AppState::new(store, config, clock),
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -47,7 +50,10 @@ impl App {
 
     /// Serves until `signal` resolves, then drains in-flight requests (at most 30 s) and stops the
     /// workers.
-    pub async fn run_until(self, signal: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+    pub async fn run_until(
+        self,
+        signal: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
         let (stop_tx, stop_rx) = watch::channel(false);
         let workers = crate::workers::spawn_all(&self.state, stop_rx.clone());
         let app = http::router(self.state.clone());

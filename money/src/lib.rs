@@ -98,7 +98,7 @@ impl Vnd {
         let digits = self.dong().to_string();
         let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 4);
         for (i, c) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i) % 3 == 0 {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
                 out.push('.');
             }
             out.push(c);
@@ -177,7 +177,9 @@ mod tests {
     fn parse_accepts_whole_dong_only() {
         assert_eq!(Vnd::parse("150000").unwrap().dong(), 150_000);
         assert_eq!(Vnd::parse("0").unwrap(), Vnd::ZERO);
-        for bad in ["150000.5", "1e3", "", " 1", "1 ", "+1", "1.000", "1,000", "0x10", "١٢"] {
+        for bad in [
+            "150000.5", "1e3", "", " 1", "1 ", "+1", "1.000", "1,000", "0x10", "١٢",
+        ] {
             assert!(Vnd::parse(bad).is_err(), "{bad:?} must be refused");
         }
         assert_eq!(Vnd::parse("-1"), Err(MoneyError::Negative));
@@ -188,7 +190,10 @@ mod tests {
     fn absurd_sizes_are_refused() {
         assert!(Vnd::parse("1000000000000000").is_ok());
         assert_eq!(Vnd::parse("1000000000000001"), Err(MoneyError::TooLarge));
-        assert_eq!(Vnd::parse("99999999999999999999999"), Err(MoneyError::TooLarge));
+        assert_eq!(
+            Vnd::parse("99999999999999999999999"),
+            Err(MoneyError::TooLarge)
+        );
         assert_eq!(Vnd::from_dong(i64::MAX), Err(MoneyError::TooLarge));
         let max = Vnd::from_dong(Vnd::MAX_DONG).unwrap();
         assert_eq!(max.checked_add(Vnd::parse("1").unwrap()), None);
@@ -209,7 +214,10 @@ mod tests {
         let v: Vnd = serde_json::from_str("\"500000\"").unwrap();
         assert_eq!(v.dong(), 500_000);
         for bad in ["1.5", "1e3", "-1", "\"\"", "\"-1\"", "null", "true"] {
-            assert!(serde_json::from_str::<Vnd>(bad).is_err(), "{bad} must be refused");
+            assert!(
+                serde_json::from_str::<Vnd>(bad).is_err(),
+                "{bad} must be refused"
+            );
         }
     }
 

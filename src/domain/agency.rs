@@ -15,7 +15,10 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: impl Into<String>, reason: impl Into<String>) -> FieldError {
-        FieldError { field: field.into(), reason: reason.into() }
+        FieldError {
+            field: field.into(),
+            reason: reason.into(),
+        }
     }
 }
 
@@ -41,7 +44,10 @@ impl AgencyCode {
         if ok {
             Ok(AgencyCode(text.to_owned()))
         } else {
-            Err(FieldError::new("agency_code", "must look like 000.00.12.H29"))
+            Err(FieldError::new(
+                "agency_code",
+                "must look like 000.00.12.H29",
+            ))
         }
     }
 
@@ -73,7 +79,9 @@ impl ProcedureCode {
         let tail_ok = tail.is_empty()
             || (tail.starts_with('.')
                 && tail.len() <= 40
-                && tail[1..].bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.'));
+                && tail[1..]
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'.'));
         if head_ok && tail_ok {
             Ok(ProcedureCode(text.to_owned()))
         } else {
@@ -171,8 +179,8 @@ pub struct AccountNo(String);
 
 impl AccountNo {
     pub fn parse(text: &str) -> Result<AccountNo, FieldError> {
-        let bank_style = (5..=19).contains(&text.len())
-            && text.bytes().all(|b| b.is_ascii_alphanumeric());
+        let bank_style =
+            (5..=19).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_alphanumeric());
         let parts: Vec<&str> = text.split('.').collect();
         let treasury = matches!(parts.len(), 3 | 4)
             && all_digits(parts[0], 4)
@@ -262,17 +270,32 @@ mod tests {
     fn agency_codes_follow_the_national_pattern() {
         assert!(AgencyCode::parse("000.00.12.H29").is_ok());
         assert!(AgencyCode::parse("000.00.00.G12").is_ok());
-        for bad in ["", "000.00.12", "000.00.12.h29", "00.00.12.H29", "000.00.12.H2"] {
+        for bad in [
+            "",
+            "000.00.12",
+            "000.00.12.h29",
+            "00.00.12.H29",
+            "000.00.12.H2",
+        ] {
             assert!(AgencyCode::parse(bad).is_err(), "{bad}");
         }
     }
 
     #[test]
     fn account_numbers_keep_leading_zeros_and_accept_treasury_accounts() {
-        assert_eq!(AccountNo::parse("0011001234567").unwrap().as_str(), "0011001234567");
+        assert_eq!(
+            AccountNo::parse("0011001234567").unwrap().as_str(),
+            "0011001234567"
+        );
         assert!(AccountNo::parse("3511.0.1104195").is_ok());
         assert!(AccountNo::parse("3511.0.1004872.00000").is_ok());
-        for bad in ["1234", "12345678901234567890", "3511.0.110419", "3511.0.1104195.0", "12 345"] {
+        for bad in [
+            "1234",
+            "12345678901234567890",
+            "3511.0.110419",
+            "3511.0.1104195.0",
+            "12 345",
+        ] {
             assert!(AccountNo::parse(bad).is_err(), "{bad}");
         }
     }

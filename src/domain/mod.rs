@@ -3,5 +3,7 @@
 pub mod agency;
 pub mod bank;
 pub mod keys;
+pub mod order;
+pub mod state;
 
 pub use payhub_money::{MoneyError, Vnd};

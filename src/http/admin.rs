@@ -14,16 +14,20 @@ use super::error::ApiError;
 use super::extract::{ApiJson, ApiQuery, Auth};
 use super::AppState;
 use crate::domain::agency::{
-    AccountNo, AgencyCode, BeneficiarySetting, FieldError, FeeKindScope, NewBeneficiarySetting,
+    AccountNo, AgencyCode, BeneficiarySetting, FeeKindScope, FieldError, NewBeneficiarySetting,
     ProcedureCode,
 };
 use crate::domain::bank::{is_known_bank_bin, BankCode};
 use crate::domain::keys::Role;
+use crate::domain::order::check_https_url;
 use crate::store::agencies::Upserted;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/api/v1/agencies/{code}", put(upsert_agency).get(show_agency))
+        .route(
+            "/api/v1/agencies/{code}",
+            put(upsert_agency).get(show_agency),
+        )
         .route(
             "/api/v1/agencies/{code}/beneficiary-accounts",
             get(list_beneficiary_accounts).post(add_beneficiary_account),
@@ -37,17 +41,6 @@ pub struct AgencyBody {
     pub name: String,
     #[serde(default)]
     pub notify_url: Option<String>,
-}
-
-/// Dossier systems receive notifications at this URL: https, or http on localhost only.
-pub fn check_callback_url(field: &str, url: &str) -> Result<(), FieldError> {
-    let parsed = reqwest::Url::parse(url).map_err(|_| FieldError::new(field, "must be a URL"))?;
-    let local = matches!(parsed.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
-    match parsed.scheme() {
-        "https" => Ok(()),
-        "http" if local => Ok(()),
-        _ => Err(FieldError::new(field, "must be https (http only for localhost)")),
-    }
 }
 
 /// Upserts an agency. The first reply (`201`) carries its `webhook_secret`, shown once.
@@ -67,14 +60,20 @@ async fn upsert_agency(
         errors.push(FieldError::new("name", "must be 1-300 characters"));
     }
     if let Some(url) = &body.notify_url {
-        errors.extend(check_callback_url("notify_url", url).err());
+        errors.extend(check_https_url("notify_url", url).err());
     }
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
     let done = app
         .store
-        .upsert_agency(&code, name, body.notify_url.as_deref(), &caller.actor(), app.clock.now())
+        .upsert_agency(
+            &code,
+            name,
+            body.notify_url.as_deref(),
+            &caller.actor(),
+            app.clock.now(),
+        )
         .await?;
     Ok(match done {
         Upserted::Created(a) => {
@@ -126,9 +125,16 @@ impl BeneficiaryBody {
         }
         let fee_kind = FeeKindScope::parse(&self.fee_kind);
         if fee_kind.is_none() {
-            errors.push(FieldError::new("fee_kind", "must be fee, charge, service or any"));
+            errors.push(FieldError::new(
+                "fee_kind",
+                "must be fee, charge, service or any",
+            ));
         }
-        let procedure_code = self.procedure_code.as_deref().map(ProcedureCode::parse).transpose();
+        let procedure_code = self
+            .procedure_code
+            .as_deref()
+            .map(ProcedureCode::parse)
+            .transpose();
         let account_no = AccountNo::parse(&self.account_no);
         errors.extend(procedure_code.clone().err());
         errors.extend(account_no.clone().err());
@@ -145,9 +151,10 @@ impl BeneficiaryBody {
                 "terminal_code",
                 "a VNPAY setting must name a configured VNPAY terminal",
             )),
-            (_, Some(_)) => {
-                errors.push(FieldError::new("terminal_code", "only VNPAY settings name a terminal"))
-            }
+            (_, Some(_)) => errors.push(FieldError::new(
+                "terminal_code",
+                "only VNPAY settings name a terminal",
+            )),
             _ => {}
         }
         let effective_from = self.effective_from.with_timezone(&Utc);
@@ -158,7 +165,9 @@ impl BeneficiaryBody {
             ));
         }
         match (bank, fee_kind, procedure_code, account_no) {
-            (Some(bank), Some(fee_kind), Ok(procedure_code), Ok(account_no)) if errors.is_empty() => {
+            (Some(bank), Some(fee_kind), Ok(procedure_code), Ok(account_no))
+                if errors.is_empty() =>
+            {
                 Ok(NewBeneficiarySetting {
                     bank,
                     fee_kind,
@@ -187,7 +196,10 @@ async fn add_beneficiary_account(
     let code = AgencyCode::parse(&code)?;
     let now = app.clock.now();
     let new = body.parse(&app, now)?;
-    let setting = app.store.add_beneficiary_setting(&code, &new, &caller.actor(), now).await?;
+    let setting = app
+        .store
+        .add_beneficiary_setting(&code, &new, &caller.actor(), now)
+        .await?;
     Ok((StatusCode::CREATED, Json(setting)).into_response())
 }
 
@@ -208,12 +220,19 @@ fn with_supersession(settings: Vec<BeneficiarySetting>) -> Vec<SettingView> {
             .filter(|o| key(o) == key(setting) && o.effective_from > setting.effective_from)
             .map(|o| o.effective_from)
             .min();
-        views.push(SettingView { setting: setting.clone(), superseded_at });
+        views.push(SettingView {
+            setting: setting.clone(),
+            superseded_at,
+        });
     }
     views
 }
 
-#[utoipa::path(get, path = "/api/v1/agencies/{code}/beneficiary-accounts", tag = "admin")]
+#[utoipa::path(
+    get,
+    path = "/api/v1/agencies/{code}/beneficiary-accounts",
+    tag = "admin"
+)]
 async fn list_beneficiary_accounts(
     State(app): State<AppState>,
     auth: Auth,
@@ -241,6 +260,9 @@ async fn list_audit(
 ) -> Result<Response, ApiError> {
     auth.allow(&[Role::Admin])?;
     let limit = q.limit.unwrap_or(100).clamp(1, 1000);
-    let entries = app.store.audit_entries(q.subject.as_deref(), q.before_id, limit).await?;
+    let entries = app
+        .store
+        .audit_entries(q.subject.as_deref(), q.before_id, limit)
+        .await?;
     Ok(Json(json!({ "entries": entries })).into_response())
 }

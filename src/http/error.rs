@@ -28,7 +28,10 @@ pub enum ApiError {
     #[error("this method is not allowed on this path")]
     MethodNotAllowed,
     #[error("{detail}")]
-    Conflict { detail: String, extra: Map<String, Value> },
+    Conflict {
+        detail: String,
+        extra: Map<String, Value>,
+    },
     #[error("this Idempotency-Key was used with a different request body")]
     IdempotencyMismatch,
     #[error("the request body is larger than {0} bytes")]
@@ -58,7 +61,10 @@ impl ApiError {
     }
 
     pub fn conflict(detail: impl Into<String>) -> ApiError {
-        ApiError::Conflict { detail: detail.into(), extra: Map::new() }
+        ApiError::Conflict {
+            detail: detail.into(),
+            extra: Map::new(),
+        }
     }
 
     /// (status, slug, title) — the slugs are part of PayHub's fixed interface.
@@ -66,25 +72,45 @@ impl ApiError {
         use ApiError::*;
         match self {
             MalformedJson(_) => (StatusCode::BAD_REQUEST, "malformed-json", "Malformed JSON"),
-            UnsupportedMediaType => {
-                (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type", "Unsupported media type")
-            }
-            Validation(_) => (StatusCode::UNPROCESSABLE_ENTITY, "validation", "Invalid request"),
+            UnsupportedMediaType => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported-media-type",
+                "Unsupported media type",
+            ),
+            Validation(_) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "validation",
+                "Invalid request",
+            ),
             Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized", "Unauthorized"),
             Forbidden => (StatusCode::FORBIDDEN, "forbidden", "Forbidden"),
             NotFound => (StatusCode::NOT_FOUND, "not-found", "Not found"),
-            MethodNotAllowed => {
-                (StatusCode::METHOD_NOT_ALLOWED, "method-not-allowed", "Method not allowed")
-            }
+            MethodNotAllowed => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method-not-allowed",
+                "Method not allowed",
+            ),
             Conflict { .. } => (StatusCode::CONFLICT, "conflict", "Conflict"),
-            IdempotencyMismatch => {
-                (StatusCode::UNPROCESSABLE_ENTITY, "idempotency-mismatch", "Idempotency key reused")
-            }
-            PayloadTooLarge(_) => {
-                (StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large", "Payload too large")
-            }
-            Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable", "Unavailable"),
-            Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error"),
+            IdempotencyMismatch => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "idempotency-mismatch",
+                "Idempotency key reused",
+            ),
+            PayloadTooLarge(_) => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload-too-large",
+                "Payload too large",
+            ),
+            Unavailable(_) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "Unavailable",
+            ),
+            Internal(_) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "Internal error",
+            ),
         }
     }
 }

@@ -108,7 +108,11 @@ impl FromRequestParts<AppState> for Auth {
             .map(str::trim)
             .filter(|k| !k.is_empty())
             .ok_or(ApiError::Unauthorized)?;
-        let caller = app.store.caller_for_key(key).await?.ok_or(ApiError::Unauthorized)?;
+        let caller = app
+            .store
+            .caller_for_key(key)
+            .await?
+            .ok_or(ApiError::Unauthorized)?;
         tracing::Span::current().record("caller", caller.actor());
         Ok(Auth(caller))
     }

@@ -32,7 +32,9 @@ async fn readyz(State(app): State<AppState>) -> Result<Json<serde_json::Value>, 
         .ping()
         .await
         .map_err(|e| ApiError::Unavailable(format!("database unreachable: {e}")))?;
-    Ok(Json(json!({"status": "ready", "database": app.store.backend()})))
+    Ok(Json(
+        json!({"status": "ready", "database": app.store.backend()}),
+    ))
 }
 
 async fn metrics(State(app): State<AppState>) -> Response {
@@ -58,8 +60,16 @@ async fn docs_page() -> Html<String> {
         ];
         for (method, op) in ops {
             let Some(op) = op else { continue };
-            let summary = op.summary.clone().or(op.description.clone()).unwrap_or_default();
-            let tag = op.tags.as_ref().and_then(|t| t.first().cloned()).unwrap_or_default();
+            let summary = op
+                .summary
+                .clone()
+                .or(op.description.clone())
+                .unwrap_or_default();
+            let tag = op
+                .tags
+                .as_ref()
+                .and_then(|t| t.first().cloned())
+                .unwrap_or_default();
             rows.push_str(&format!(
                 "<tr><td><code>{method}</code></td><td><code>{}</code></td><td>{}</td><td>{}</td></tr>\n",
                 escape(path),
@@ -82,5 +92,8 @@ Errors are <code>application/problem+json</code>; authenticate with <code>Author
 }
 
 pub fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }

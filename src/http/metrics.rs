@@ -13,7 +13,9 @@ use axum::response::Response;
 use super::AppState;
 
 /// Upper bounds in seconds, from a cache hit to a slow bank call.
-const BUCKETS: [f64; 12] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0];
+const BUCKETS: [f64; 12] = [
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0,
+];
 
 #[derive(Default)]
 pub struct Metrics {
@@ -31,7 +33,9 @@ struct RouteStats {
 impl Metrics {
     fn observe(&self, method: &str, route: &str, status: u16, seconds: f64) {
         let mut routes = self.routes.lock().unwrap_or_else(|p| p.into_inner());
-        let stats = routes.entry((method.to_owned(), route.to_owned())).or_default();
+        let stats = routes
+            .entry((method.to_owned(), route.to_owned()))
+            .or_default();
         *stats.by_status.entry(status).or_default() += 1;
         for (i, bound) in BUCKETS.iter().enumerate() {
             if seconds <= *bound {
@@ -55,7 +59,9 @@ impl Metrics {
                 );
             }
         }
-        out.push_str("# HELP payhub_http_request_duration_seconds HTTP request latency by route.\n");
+        out.push_str(
+            "# HELP payhub_http_request_duration_seconds HTTP request latency by route.\n",
+        );
         out.push_str("# TYPE payhub_http_request_duration_seconds histogram\n");
         for ((method, route), stats) in routes.iter() {
             let labels = format!("method=\"{method}\",route=\"{route}\"");
@@ -70,8 +76,16 @@ impl Metrics {
                 "payhub_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}",
                 stats.count
             );
-            let _ = writeln!(out, "payhub_http_request_duration_seconds_sum{{{labels}}} {}", stats.sum_seconds);
-            let _ = writeln!(out, "payhub_http_request_duration_seconds_count{{{labels}}} {}", stats.count);
+            let _ = writeln!(
+                out,
+                "payhub_http_request_duration_seconds_sum{{{labels}}} {}",
+                stats.sum_seconds
+            );
+            let _ = writeln!(
+                out,
+                "payhub_http_request_duration_seconds_count{{{labels}}} {}",
+                stats.count
+            );
         }
         out
     }
@@ -89,6 +103,7 @@ pub async fn track(State(app): State<AppState>, req: Request, next: Next) -> Res
         .unwrap_or_else(|| "unmatched".to_owned());
     let response = next.run(req).await;
     let seconds = started.elapsed().as_secs_f64();
-    app.metrics.observe(&method, &route, response.status().as_u16(), seconds);
+    app.metrics
+        .observe(&method, &route, response.status().as_u16(), seconds);
     response
 }

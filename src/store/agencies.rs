@@ -8,8 +8,7 @@ use super::audit::{append_audit, Change};
 use super::rows::parse_col;
 use super::{with_pool, write_tx, Store, StoreError};
 use crate::domain::agency::{
-    setting_in_force, AgencyCode, BeneficiarySetting, FeeKind, FeeKindScope,
-    NewBeneficiarySetting,
+    setting_in_force, AgencyCode, BeneficiarySetting, FeeKind, FeeKindScope, NewBeneficiarySetting,
 };
 use crate::domain::bank::BankCode;
 
@@ -50,7 +49,11 @@ impl SettingRow {
     fn into_domain(self) -> Result<BeneficiarySetting, StoreError> {
         Ok(BeneficiarySetting {
             bank: parse_col("beneficiary_accounts.bank", &self.bank, BankCode::parse)?,
-            fee_kind: parse_col("beneficiary_accounts.fee_kind", &self.fee_kind, FeeKindScope::parse)?,
+            fee_kind: parse_col(
+                "beneficiary_accounts.fee_kind",
+                &self.fee_kind,
+                FeeKindScope::parse,
+            )?,
             id: self.id,
             agency_code: self.agency_code,
             procedure_code: self.procedure_code,
@@ -71,7 +74,10 @@ const SETTING_COLUMNS: &str = "id, agency_code, bank, fee_kind, procedure_code, 
 
 fn new_webhook_secret() -> String {
     use rand::distributions::{Alphanumeric, DistString};
-    format!("whsec_{}", Alphanumeric.sample_string(&mut rand::rngs::OsRng, 32))
+    format!(
+        "whsec_{}",
+        Alphanumeric.sample_string(&mut rand::rngs::OsRng, 32)
+    )
 }
 
 impl Store {
@@ -85,8 +91,10 @@ impl Store {
     ) -> Result<Upserted, StoreError> {
         let select = format!("select {AGENCY_COLUMNS} from agencies where code = $1");
         write_tx!(self, |tx| {
-            let before: Option<Agency> =
-                sqlx::query_as(&select).bind(code.as_str()).fetch_optional(&mut *tx).await?;
+            let before: Option<Agency> = sqlx::query_as(&select)
+                .bind(code.as_str())
+                .fetch_optional(&mut *tx)
+                .await?;
             if before.is_none() {
                 sqlx::query(
                     "insert into agencies (code, name, notify_url, webhook_secret, created_at, updated_at)
@@ -108,21 +116,39 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
             }
-            let after: Agency = sqlx::query_as(&select).bind(code.as_str()).fetch_one(&mut *tx).await?;
-            append_audit!(&mut *tx, now, Change {
-                actor,
-                action: if before.is_some() { "agency.updated" } else { "agency.created" },
-                subject: format!("agency:{code}"),
-                before: before.as_ref().map(|a| json!(a)),
-                after: Some(json!(after)),
-            });
-            Ok(if before.is_some() { Upserted::Updated(after) } else { Upserted::Created(after) })
+            let after: Agency = sqlx::query_as(&select)
+                .bind(code.as_str())
+                .fetch_one(&mut *tx)
+                .await?;
+            append_audit!(
+                &mut *tx,
+                now,
+                Change {
+                    actor,
+                    action: if before.is_some() {
+                        "agency.updated"
+                    } else {
+                        "agency.created"
+                    },
+                    subject: format!("agency:{code}"),
+                    before: before.as_ref().map(|a| json!(a)),
+                    after: Some(json!(after)),
+                }
+            );
+            Ok(if before.is_some() {
+                Upserted::Updated(after)
+            } else {
+                Upserted::Created(after)
+            })
         })
     }
 
     pub async fn agency(&self, code: &str) -> Result<Option<Agency>, StoreError> {
         let sql = format!("select {AGENCY_COLUMNS} from agencies where code = $1");
-        Ok(with_pool!(self, |pool| sqlx::query_as(&sql).bind(code).fetch_optional(pool).await?))
+        Ok(with_pool!(self, |pool| sqlx::query_as(&sql)
+            .bind(code)
+            .fetch_optional(pool)
+            .await?))
     }
 
     /// Appends a setting; it supersedes older ones for the same key from its `effective_from`.
@@ -139,10 +165,11 @@ impl Store {
              values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) returning {SETTING_COLUMNS}"
         );
         let row: SettingRow = write_tx!(self, |tx| {
-            let exists: Option<(String,)> = sqlx::query_as("select code from agencies where code = $1")
-                .bind(agency.as_str())
-                .fetch_optional(&mut *tx)
-                .await?;
+            let exists: Option<(String,)> =
+                sqlx::query_as("select code from agencies where code = $1")
+                    .bind(agency.as_str())
+                    .fetch_optional(&mut *tx)
+                    .await?;
             if exists.is_none() {
                 return Err(StoreError::NotFound);
             }
@@ -160,13 +187,17 @@ impl Store {
                 .bind(actor)
                 .fetch_one(&mut *tx)
                 .await?;
-            append_audit!(&mut *tx, now, Change {
-                actor,
-                action: "beneficiary_account.added",
-                subject: format!("agency:{agency}"),
-                before: None,
-                after: Some(json!(new)),
-            });
+            append_audit!(
+                &mut *tx,
+                now,
+                Change {
+                    actor,
+                    action: "beneficiary_account.added",
+                    subject: format!("agency:{agency}"),
+                    before: None,
+                    after: Some(json!(new)),
+                }
+            );
             row
         });
         row.into_domain()

@@ -51,7 +51,10 @@ pub struct NewKey {
 /// `ph_` and 32 base-62 characters (about 190 bits) from the OS's generator.
 pub fn generate_key() -> String {
     use rand::distributions::{Alphanumeric, DistString};
-    format!("ph_{}", Alphanumeric.sample_string(&mut rand::rngs::OsRng, 32))
+    format!(
+        "ph_{}",
+        Alphanumeric.sample_string(&mut rand::rngs::OsRng, 32)
+    )
 }
 
 pub fn hash_key(key: &str) -> String {
@@ -84,17 +87,25 @@ impl Store {
                 .bind(now)
                 .fetch_one(&mut *tx)
                 .await?;
-            let after = json!({"id": row.id, "name": name, "role": role.as_str(), "key_prefix": prefix});
-            append_audit!(&mut *tx, now, Change {
-                actor,
-                action: "key.created",
-                subject: format!("key:{}", row.id),
-                before: None,
-                after: Some(after),
-            });
+            let after =
+                json!({"id": row.id, "name": name, "role": role.as_str(), "key_prefix": prefix});
+            append_audit!(
+                &mut *tx,
+                now,
+                Change {
+                    actor,
+                    action: "key.created",
+                    subject: format!("key:{}", row.id),
+                    before: None,
+                    after: Some(after),
+                }
+            );
             row
         });
-        Ok(NewKey { info: row.into_domain()?, secret })
+        Ok(NewKey {
+            info: row.into_domain()?,
+            secret,
+        })
     }
 
     pub async fn list_keys(&self) -> Result<Vec<ApiKeyInfo>, StoreError> {
@@ -129,13 +140,17 @@ impl Store {
             .rows_affected()
                 == 1;
             if done {
-                append_audit!(&mut *tx, now, Change {
-                    actor,
-                    action: "key.revoked",
-                    subject: format!("key:{id}"),
-                    before: Some(json!({"revoked_at": null})),
-                    after: Some(json!({"revoked_at": now})),
-                });
+                append_audit!(
+                    &mut *tx,
+                    now,
+                    Change {
+                        actor,
+                        action: "key.revoked",
+                        subject: format!("key:{id}"),
+                        before: Some(json!({"revoked_at": null})),
+                        after: Some(json!({"revoked_at": now})),
+                    }
+                );
             }
             Ok(done)
         })
@@ -150,7 +165,11 @@ impl Store {
             .fetch_optional(pool)
             .await?);
         row.map(|(key_id, name, role)| {
-            Ok(Caller { key_id, name, role: parse_col("api_keys.role", &role, Role::parse)? })
+            Ok(Caller {
+                key_id,
+                name,
+                role: parse_col("api_keys.role", &role, Role::parse)?,
+            })
         })
         .transpose()
     }

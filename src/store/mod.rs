@@ -82,6 +82,40 @@ macro_rules! write_tx {
 
 pub(crate) use {with_pool, write_tx};
 
+/// A write transaction on either backend, for operations made of several helper functions.
+/// Each statement dispatches with `on_tx!`; dropping a `Tx` without `commit` rolls it back.
+pub enum Tx {
+    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+}
+
+/// Runs `$body` with `$conn` bound to the transaction's connection, whichever backend it is.
+macro_rules! on_tx {
+    ($tx:expr, |$conn:ident| $body:expr) => {
+        match $tx {
+            $crate::store::Tx::Postgres(t) => {
+                let $conn = &mut **t;
+                $body
+            }
+            $crate::store::Tx::Sqlite(t) => {
+                let $conn = &mut **t;
+                $body
+            }
+        }
+    };
+}
+pub(crate) use on_tx;
+
+impl Tx {
+    pub async fn commit(self) -> Result<(), StoreError> {
+        match self {
+            Tx::Postgres(t) => t.commit().await?,
+            Tx::Sqlite(t) => t.commit().await?,
+        }
+        Ok(())
+    }
+}
+
 impl Store {
     /// Connects without migrating. SQLite files are created when missing.
     pub async fn connect(config: &DatabaseConfig) -> Result<Store, StoreError> {
@@ -118,6 +152,14 @@ impl Store {
         Ok(())
     }
 
+    /// Begins a write transaction (SQLite: `begin immediate`, see `write_tx!`).
+    pub async fn begin(&self) -> Result<Tx, StoreError> {
+        Ok(match self {
+            Store::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+            Store::Sqlite(pool) => Tx::Sqlite(pool.begin_with("begin immediate").await?),
+        })
+    }
+
     pub fn backend(&self) -> &'static str {
         match self {
             Store::Postgres(_) => "postgres",
@@ -127,7 +169,10 @@ impl Store {
 
     /// For `/readyz`: the database answers a trivial query.
     pub async fn ping(&self) -> Result<(), StoreError> {
-        with_pool!(self, |pool| sqlx::query("select 1").execute(pool).await.map(|_| ())?);
+        with_pool!(self, |pool| sqlx::query("select 1")
+            .execute(pool)
+            .await
+            .map(|_| ())?);
         Ok(())
     }
 

@@ -10,6 +10,10 @@ pub fn vnd(dong: i64) -> Result<Vnd, StoreError> {
 }
 
 /// Parses a stored enum column through its domain `parse`, naming the column when it fails.
-pub fn parse_col<T>(column: &str, text: &str, parse: fn(&str) -> Option<T>) -> Result<T, StoreError> {
+pub fn parse_col<T>(
+    column: &str,
+    text: &str,
+    parse: fn(&str) -> Option<T>,
+) -> Result<T, StoreError> {
     parse(text).ok_or_else(|| StoreError::Corrupt(format!("{column} = {text:?}")))
 }

@@ -1,0 +1,115 @@
+//! The normalized line of any bank's daily statement, and the error that rejects a whole file.
+
+use chrono::{DateTime, FixedOffset};
+use serde::{Deserialize, Serialize};
+
+use crate::{BankCode, Vnd};
+
+/// One line of a bank's daily statement, in PayHub's terms.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatementLine {
+    /// Which bank's statement it comes from.
+    pub bank: BankCode,
+    /// 1-based line number in the file, for reports that point back at it.
+    pub line_no: usize,
+    /// The bank's transaction id (of the refund itself, for a refund line where the layout has one).
+    pub bank_txn_id: String,
+    /// PayHub's attempt reference.
+    pub reference: String,
+    /// Always non-negative; [`StatementLine::kind`] says which way the money went.
+    pub amount: Vnd,
+    /// Payment to the merchant, or refund to the citizen.
+    pub kind: LineKind,
+    /// Whether the money moved.
+    pub status: LineStatus,
+    /// When the bank booked it.
+    pub at: DateTime<FixedOffset>,
+    /// The account credited (VCB, BIDV), or for VNPAY the terminal code, which VNPAY settles to
+    /// the account registered for that terminal (statements.md "VNPAY").
+    pub credited_to: Option<String>,
+    /// The bank's fee, when the layout states one.
+    pub fee: Option<Vnd>,
+    /// For a refund line, the bank transaction id of the payment refunded, when the layout says.
+    pub original_txn_id: Option<String>,
+}
+
+/// Which way the money of a [`StatementLine`] went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LineKind {
+    /// From the citizen to the merchant.
+    Payment,
+    /// Back to the citizen.
+    Refund,
+}
+
+/// The state a statement gives a line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LineStatus {
+    /// A payment whose money moved.
+    Paid,
+    /// A refund whose money moved (or a payment the bank reports as refunded).
+    Refunded,
+    /// A line that records a failure: no money moved.
+    Failed,
+    /// A state the layout does not define, kept verbatim: no money is assumed to have moved.
+    Other(String),
+}
+
+/// Why a statement file was rejected whole (statements.md: "a run never reconciles half a file").
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("statement line {line}: {reason}")]
+pub struct StatementError {
+    /// 1-based line number of the offending line (the header's line for totals it got wrong).
+    pub line: usize,
+    /// What is wrong with it, for the finance officer.
+    pub reason: String,
+}
+
+impl StatementError {
+    pub(crate) fn new(line: usize, reason: impl Into<String>) -> StatementError {
+        StatementError {
+            line,
+            reason: reason.into(),
+        }
+    }
+}
+
+/// statements.md: "Files are UTF-8". A byte-order mark (spreadsheet exports add one) is dropped.
+pub(crate) fn utf8_text(file: &[u8]) -> Result<&str, StatementError> {
+    let file = file.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(file);
+    std::str::from_utf8(file).map_err(|e| {
+        let line = 1 + file[..e.valid_up_to()]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
+        StatementError::new(line, "the file is not UTF-8")
+    })
+}
+
+/// Parses a whole-đồng amount column, naming the column in the error.
+pub(crate) fn parse_vnd(line: usize, column: &str, text: &str) -> Result<Vnd, StatementError> {
+    Vnd::parse(text).map_err(|e| StatementError::new(line, format!("{column} {text:?}: {e}")))
+}
+
+/// `None` for an empty optional column.
+pub(crate) fn non_empty(text: &str) -> Option<String> {
+    (!text.is_empty()).then(|| text.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invalid_utf8_is_reported_on_its_line() {
+        let err = utf8_text(b"a\nb\n\xFFc").unwrap_err();
+        assert_eq!(err.line, 3);
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_dropped() {
+        assert_eq!(utf8_text(b"\xEF\xBB\xBFabc").unwrap(), "abc");
+    }
+}

@@ -1,0 +1,98 @@
+//! PayHub's reference layout of VNPAY's daily statement (statements.md "VNPAY"; vnpay.md §4: a
+//! contract's real layout replaces this file alone).
+
+use super::wire::amount_from_x100;
+use crate::csv::read_records;
+use crate::statement::{non_empty, utf8_text};
+use crate::{compact_time, BankCode, LineKind, LineStatus, StatementError, StatementLine};
+
+const HEADER: [&str; 9] = [
+    "tmn_code",
+    "txn_ref",
+    "transaction_no",
+    "bank_code",
+    "amount_x100",
+    "pay_date",
+    "transaction_type",
+    "transaction_status",
+    "fee_x100",
+];
+
+/// Parses the VNPAY CSV statement. The header row is required. Lines of every status are kept;
+/// only status `00` lines are money that moved. `amount_x100` or `fee_x100` that is not a whole
+/// number of đồng rejects the file: PayHub never rounds.
+pub fn parse_statement(file: &[u8]) -> Result<Vec<StatementLine>, StatementError> {
+    let records = read_records(utf8_text(file)?)?;
+    let Some((header, lines)) = records.split_first() else {
+        return Err(StatementError::new(
+            1,
+            "the file is empty; a header row is required",
+        ));
+    };
+    if header.fields != HEADER {
+        return Err(StatementError::new(
+            header.line,
+            format!("the header must be {}", HEADER.join(",")),
+        ));
+    }
+    lines
+        .iter()
+        .map(|r| parse_line(r.line, &r.fields))
+        .collect()
+}
+
+fn parse_line(line: usize, fields: &[String]) -> Result<StatementLine, StatementError> {
+    let [tmn_code, txn_ref, transaction_no, _bank_code, amount_x100, pay_date, transaction_type, transaction_status, fee_x100] =
+        fields
+    else {
+        return Err(StatementError::new(
+            line,
+            format!("expected {} fields, found {}", HEADER.len(), fields.len()),
+        ));
+    };
+    let error = |reason: String| StatementError::new(line, reason);
+    for (column, value) in [
+        ("tmn_code", tmn_code),
+        ("txn_ref", txn_ref),
+        ("transaction_no", transaction_no),
+    ] {
+        if value.is_empty() {
+            return Err(error(format!("{column} is empty")));
+        }
+    }
+    let kind = match transaction_type.as_str() {
+        "01" => LineKind::Payment,
+        "02" | "03" => LineKind::Refund,
+        other => {
+            return Err(error(format!(
+                "transaction_type {other:?} is not 01, 02 or 03"
+            )))
+        }
+    };
+    let status = match (transaction_status.as_str(), kind) {
+        ("00", LineKind::Payment) => LineStatus::Paid,
+        ("00", LineKind::Refund) => LineStatus::Refunded,
+        ("02", _) => LineStatus::Failed,
+        (other, _) => LineStatus::Other(other.to_owned()),
+    };
+    let fee = match fee_x100.as_str() {
+        "" => None,
+        fee => Some(amount_from_x100(fee).map_err(|e| error(format!("fee_x100: {e}")))?),
+    };
+    Ok(StatementLine {
+        bank: BankCode::Vnpay,
+        line_no: line,
+        bank_txn_id: transaction_no.clone(),
+        reference: txn_ref.clone(),
+        amount: amount_from_x100(amount_x100).map_err(|e| error(format!("amount_x100: {e}")))?,
+        kind,
+        status,
+        at: compact_time::parse(pay_date)
+            .ok_or_else(|| error(format!("pay_date {pay_date:?} is not yyyyMMddHHmmss")))?,
+        // VNPAY settles a terminal to the account registered for it (statements.md).
+        credited_to: non_empty(tmn_code),
+        fee,
+        // The reference layout names no original transaction for a refund; txn_ref links it.
+        original_txn_id: None,
+    })
+}
