@@ -95,7 +95,9 @@ impl ProcedureCode {
 }
 
 /// What an order item is: phí, lệ phí, or neither (api.md, Orders).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum FeeKind {
     Fee,
