@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand};
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::domain::keys::Role;
-use crate::startup::App;
+use crate::startup::{shutdown_signal, App};
 use crate::store::Store;
 use crate::telemetry::{self, LogFormat};
 
@@ -60,8 +60,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve => {
             let app = App::build(config).await?;
+            let signal = shutdown_signal();
             tracing::info!(port = app.port(), "PayHub is serving");
-            app.run_until_stopped().await
+            app.run_until(signal).await
         }
         Command::Migrate => {
             let store = open_store(&config).await?;

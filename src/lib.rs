@@ -5,6 +5,7 @@ pub mod clock;
 pub mod config;
 pub mod domain;
 pub mod http;
+pub mod notify;
 pub mod startup;
 pub mod store;
 pub mod telemetry;

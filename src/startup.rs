@@ -26,7 +26,8 @@ impl App {
         Self::build_with_clock(config, Clock::default()).await
     }
 
-    pub async fn build_with_clock(config: Config, clock: Clock) -> anyhow::Result<App> {
+    /// An empty `server.public_url` means "this listener's own address" (tests, the demo).
+    pub async fn build_with_clock(mut config: Config, clock: Clock) -> anyhow::Result<App> {
         let store = Store::connect(&config.database)
             .await
             .with_context(|| format!("connecting to {}", config.database.url.redacted()))?;
@@ -34,6 +35,9 @@ impl App {
         let listener = TcpListener::bind(&config.server.listen)
             .await
             .with_context(|| format!("binding {}", config.server.listen))?;
+        if config.server.public_url.is_empty() {
+            config.server.public_url = format!("http://{}", listener.local_addr()?);
+        }
         Ok(App {
             listener,
             state: AppState::new(store, config, clock),
@@ -75,27 +79,27 @@ impl App {
         self.state.store.close().await;
         Ok(())
     }
-
-    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        self.run_until(shutdown_signal()).await
-    }
 }
 
-/// Ctrl-C or SIGTERM (what container runtimes send).
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Ctrl-C or SIGTERM (what container runtimes send). The handlers are installed when this is
+/// called, not when it is first polled, so a signal right after start-up is not lost.
+pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
+    let mut terminate =
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    let ctrl_c = tokio::signal::ctrl_c();
+    async move {
+        #[cfg(unix)]
+        let terminate = async {
+            match terminate.as_mut() {
+                Some(s) => {
+                    s.recv().await;
+                }
+                None => std::future::pending::<()>().await,
             }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! { _ = ctrl_c => {}, _ = terminate => {} }
+        };
+        #[cfg(not(unix))]
+        let terminate = std::future::pending::<()>();
+        tokio::select! { _ = ctrl_c => {}, _ = terminate => {} }
+    }
 }

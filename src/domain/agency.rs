@@ -96,7 +96,17 @@ impl ProcedureCode {
 
 /// What an order item is: phí, lệ phí, or neither (api.md, Orders).
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
 )]
 #[serde(rename_all = "lowercase")]
 pub enum FeeKind {
@@ -262,6 +272,28 @@ pub fn setting_in_force<'a>(
         .filter_map(|s| rank(s).map(|r| (r, s)))
         .max_by_key(|(r, s)| (*r, s.effective_from, s.id))
         .map(|(_, s)| s)
+}
+
+/// The one account that every kind of an order resolves to at `at`, from the settings of one
+/// bank. A single bank payment credits a single account, so a bank whose settings send the
+/// order's phí and lệ phí to different accounts cannot take that order.
+pub fn single_account<'a>(
+    settings: &'a [BeneficiarySetting],
+    kinds: &[FeeKind],
+    procedure: Option<&str>,
+    at: DateTime<Utc>,
+) -> Option<&'a BeneficiarySetting> {
+    let mut chosen: Option<&BeneficiarySetting> = None;
+    for kind in kinds {
+        let s = setting_in_force(settings, *kind, procedure, at)?;
+        match chosen {
+            Some(c) if (&c.account_no, &c.terminal_code) != (&s.account_no, &s.terminal_code) => {
+                return None
+            }
+            _ => chosen = Some(chosen.unwrap_or(s)),
+        }
+    }
+    chosen
 }
 
 #[cfg(test)]

@@ -79,7 +79,10 @@ pub struct NewOrder {
 fn text(errors: &mut Vec<FieldError>, field: &str, value: &str, max: usize) -> String {
     let value = value.trim();
     if value.is_empty() || value.chars().count() > max {
-        errors.push(FieldError::new(field, format!("must be 1-{max} characters")));
+        errors.push(FieldError::new(
+            field,
+            format!("must be 1-{max} characters"),
+        ));
     }
     value.to_owned()
 }
@@ -92,7 +95,10 @@ pub fn check_https_url(field: &str, url: &str) -> Result<(), FieldError> {
     match parsed.scheme() {
         "https" => Ok(()),
         "http" if local => Ok(()),
-        _ => Err(FieldError::new(field, "must be https (http only for localhost)")),
+        _ => Err(FieldError::new(
+            field,
+            "must be https (http only for localhost)",
+        )),
     }
 }
 
@@ -102,19 +108,28 @@ impl TryFrom<CreateOrderBody> for NewOrder {
     /// Reports every invalid field at once.
     fn try_from(body: CreateOrderBody) -> Result<NewOrder, Vec<FieldError>> {
         let mut errors = Vec::new();
-        let agency_code = AgencyCode::parse(&body.agency_code).map_err(|e| errors.push(e)).ok();
-        let procedure_code =
-            ProcedureCode::parse(&body.procedure_code).map_err(|e| errors.push(e)).ok();
+        let agency_code = AgencyCode::parse(&body.agency_code)
+            .map_err(|e| errors.push(e))
+            .ok();
+        let procedure_code = ProcedureCode::parse(&body.procedure_code)
+            .map_err(|e| errors.push(e))
+            .ok();
         let dossier_code = text(&mut errors, "dossier_code", &body.dossier_code, 100);
         let procedure_name = text(&mut errors, "procedure_name", &body.procedure_name, 500);
         let payer_name = text(&mut errors, "payer.name", &body.payer.name, 200);
         if body.items.is_empty() || body.items.len() > MAX_ITEMS {
-            errors.push(FieldError::new("items", format!("must hold 1-{MAX_ITEMS} items")));
+            errors.push(FieldError::new(
+                "items",
+                format!("must hold 1-{MAX_ITEMS} items"),
+            ));
         }
         let mut items = Vec::with_capacity(body.items.len());
         for (i, item) in body.items.iter().enumerate() {
             if item.amount.is_zero() {
-                errors.push(FieldError::new(format!("items[{i}].amount"), "must be more than 0"));
+                errors.push(FieldError::new(
+                    format!("items[{i}].amount"),
+                    "must be more than 0",
+                ));
             }
             items.push(Item {
                 kind: item.kind,
@@ -126,7 +141,10 @@ impl TryFrom<CreateOrderBody> for NewOrder {
         let amount = Vnd::checked_sum(items.iter().map(|i| i.amount))
             .filter(|total| total.dong() <= MAX_ORDER_TOTAL);
         if amount.is_none() {
-            errors.push(FieldError::new("items", "the total exceeds 1,000,000,000,000 đồng"));
+            errors.push(FieldError::new(
+                "items",
+                "the total exceeds 1,000,000,000,000 đồng",
+            ));
         }
         errors.extend(check_https_url("return_url", &body.return_url).err());
         let minutes = body.expires_in_minutes.unwrap_or(30);
@@ -245,9 +263,10 @@ mod tests {
     }
 
     fn parse(v: Value) -> Result<NewOrder, Vec<FieldError>> {
-        NewOrder::try_from(serde_json::from_value::<CreateOrderBody>(v).map_err(|e| {
-            vec![FieldError::new("serde", e.to_string())]
-        })?)
+        NewOrder::try_from(
+            serde_json::from_value::<CreateOrderBody>(v)
+                .map_err(|e| vec![FieldError::new("serde", e.to_string())])?,
+        )
     }
 
     #[test]
@@ -267,7 +286,15 @@ mod tests {
         b["items"][0]["amount"] = json!("0");
         let errors = parse(b).unwrap_err();
         let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(fields, ["procedure_name", "items[0].amount", "return_url", "expires_in_minutes"]);
+        assert_eq!(
+            fields,
+            [
+                "procedure_name",
+                "items[0].amount",
+                "return_url",
+                "expires_in_minutes"
+            ]
+        );
     }
 
     #[test]

@@ -41,7 +41,10 @@ impl OrderStatus {
 
     /// The money of this order has moved (it may have been refunded since).
     pub fn is_paid(self) -> bool {
-        matches!(self, OrderStatus::Paid | OrderStatus::Refunded | OrderStatus::PartiallyRefunded)
+        matches!(
+            self,
+            OrderStatus::Paid | OrderStatus::Refunded | OrderStatus::PartiallyRefunded
+        )
     }
 }
 
@@ -52,7 +55,9 @@ pub enum OrderEvent {
     Expire,
     Cancel,
     /// A refund of the order's payment succeeded; `full` when nothing is left to refund.
-    Refunded { full: bool },
+    Refunded {
+        full: bool,
+    },
 }
 
 /// Why a paid order needs a person's eyes.
@@ -186,12 +191,19 @@ mod tests {
     #[test]
     fn every_order_state_and_event_has_the_expected_outcome() {
         let pay = OrderEvent::PaymentSucceeded;
-        let (full, part) = (OrderEvent::Refunded { full: true }, OrderEvent::Refunded { full: false });
+        let (full, part) = (
+            OrderEvent::Refunded { full: true },
+            OrderEvent::Refunded { full: false },
+        );
         let table = [
             (Pending, pay, To(Paid)),
             (Paid, pay, DuplicatePayment),
             (Expired, pay, ToFlagged(Paid, ReviewReason::PaidAfterExpiry)),
-            (Cancelled, pay, ToFlagged(Paid, ReviewReason::PaidAfterCancellation)),
+            (
+                Cancelled,
+                pay,
+                ToFlagged(Paid, ReviewReason::PaidAfterCancellation),
+            ),
             (Refunded, pay, DuplicatePayment),
             (PartiallyRefunded, pay, DuplicatePayment),
             (Pending, OrderEvent::Expire, To(Expired)),
@@ -219,9 +231,17 @@ mod tests {
             (Refunded, part, Refused),
             (PartiallyRefunded, part, To(PartiallyRefunded)),
         ];
-        assert_eq!(table.len(), OrderStatus::ALL.len() * 5, "every (state, event) pair");
+        assert_eq!(
+            table.len(),
+            OrderStatus::ALL.len() * 5,
+            "every (state, event) pair"
+        );
         for (from, event, expected) in table {
-            assert_eq!(order_transition(from, event), expected, "{from:?} + {event:?}");
+            assert_eq!(
+                order_transition(from, event),
+                expected,
+                "{from:?} + {event:?}"
+            );
         }
     }
 
@@ -261,9 +281,17 @@ mod tests {
             (A::Failed, E::SettledFailed, No),
             (A::Unknown, E::SettledFailed, Go(A::Failed)),
         ];
-        assert_eq!(table.len(), AttemptStatus::ALL.len() * 6, "every (state, event) pair");
+        assert_eq!(
+            table.len(),
+            AttemptStatus::ALL.len() * 6,
+            "every (state, event) pair"
+        );
         for (from, event, expected) in table {
-            assert_eq!(attempt_transition(from, event), expected, "{from:?} + {event:?}");
+            assert_eq!(
+                attempt_transition(from, event),
+                expected,
+                "{from:?} + {event:?}"
+            );
         }
     }
 

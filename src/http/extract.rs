@@ -58,6 +58,15 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     })
 }
 
+/// Deserializes an already-parsed JSON value, naming the offending field on failure (422).
+pub fn parse_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, ApiError> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let field = if path == "." { "body".to_owned() } else { path };
+        ApiError::Validation(vec![FieldError::new(field, strip_position(e.inner()))])
+    })
+}
+
 /// serde_json appends " at line 1 column 42"; the field path already says where.
 fn strip_position(e: &serde_json::Error) -> String {
     let text = e.to_string();

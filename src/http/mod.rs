@@ -20,6 +20,8 @@ pub mod error;
 pub mod extract;
 pub mod meta;
 pub mod metrics;
+pub mod notifications;
+pub mod orders;
 
 use error::ApiError;
 
@@ -62,8 +64,16 @@ impl AppState {
         admin::add_beneficiary_account,
         admin::list_beneficiary_accounts,
         admin::list_audit,
+        orders::create_order,
+        orders::show_order,
+        orders::cancel_order,
+        orders::list_orders,
     ),
-    components(schemas(admin::AgencyBody, admin::BeneficiaryBody))
+    components(schemas(
+        admin::AgencyBody,
+        admin::BeneficiaryBody,
+        crate::domain::order::CreateOrderBody
+    ))
 )]
 pub struct ApiDoc;
 
@@ -74,6 +84,8 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(meta::router())
         .merge(admin::router())
+        .merge(orders::router())
+        .merge(notifications::router())
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             metrics::track,

@@ -234,3 +234,18 @@ impl Store {
         Ok(setting_in_force(&settings, kind, procedure, at).cloned())
     }
 }
+
+/// Every setting of an agency, inside a transaction (order creation and checkout).
+pub(crate) async fn settings_tx(
+    tx: &mut super::Tx,
+    agency: &str,
+) -> Result<Vec<BeneficiarySetting>, StoreError> {
+    let sql = format!(
+        "select {SETTING_COLUMNS} from beneficiary_accounts where agency_code = $1 order by effective_from, id"
+    );
+    let rows: Vec<SettingRow> = super::on_tx!(tx, |c| sqlx::query_as(&sql)
+        .bind(agency)
+        .fetch_all(c)
+        .await?);
+    rows.into_iter().map(SettingRow::into_domain).collect()
+}

@@ -14,7 +14,10 @@ use crate::config::DatabaseConfig;
 pub mod agencies;
 pub mod audit;
 pub mod keys;
+pub mod notifications;
+pub mod orders;
 pub mod rows;
+pub mod transitions;
 
 pub use audit::AuditEntry;
 

@@ -3,7 +3,9 @@
 use std::path::PathBuf;
 
 use payhub::clock::Clock;
-use payhub::config::{Config, DatabaseUrl};
+use payhub::config::{
+    BanksConfig, BidvConfig, Config, DatabaseUrl, VcbConfig, VnpayConfig, VnpayTerminal,
+};
 use payhub::domain::keys::Role;
 use payhub::startup::App;
 use payhub::store::Store;
@@ -47,7 +49,9 @@ impl Backend {
         match std::env::var("PAYHUB_TEST_POSTGRES_URL") {
             Ok(url) if !url.is_empty() => Some(Backend::Postgres(url)),
             _ if std::env::var_os("CI").is_some() => {
-                panic!("CI is set but PAYHUB_TEST_POSTGRES_URL is not: the PostgreSQL suite must run")
+                panic!(
+                    "CI is set but PAYHUB_TEST_POSTGRES_URL is not: the PostgreSQL suite must run"
+                )
             }
             _ => {
                 eprintln!("PostgreSQL test skipped: PAYHUB_TEST_POSTGRES_URL is not set");
@@ -76,16 +80,27 @@ impl TestDb {
                 let dir = std::env::temp_dir().join(&name);
                 std::fs::create_dir_all(&dir).unwrap();
                 let url = format!("sqlite://{}", dir.join("payhub.db").display());
-                TestDb { url, cleanup: Cleanup::File(dir) }
+                TestDb {
+                    url,
+                    cleanup: Cleanup::File(dir),
+                }
             }
             Backend::Postgres(admin_url) => {
-                let mut conn = sqlx::PgConnection::connect(admin_url).await.expect("PostgreSQL reachable");
-                sqlx::query(&format!("create database {name}")).execute(&mut conn).await.unwrap();
+                let mut conn = sqlx::PgConnection::connect(admin_url)
+                    .await
+                    .expect("PostgreSQL reachable");
+                sqlx::query(&format!("create database {name}"))
+                    .execute(&mut conn)
+                    .await
+                    .unwrap();
                 let mut url = reqwest::Url::parse(admin_url).unwrap();
                 url.set_path(&name);
                 TestDb {
                     url: url.to_string(),
-                    cleanup: Cleanup::Database { admin_url: admin_url.clone(), name },
+                    cleanup: Cleanup::Database {
+                        admin_url: admin_url.clone(),
+                        name,
+                    },
                 }
             }
         }
@@ -103,7 +118,10 @@ impl Drop for TestDb {
                 // Drop runs inside the test's runtime; a runtime of its own on another thread
                 // can still await the connection.
                 let _ = std::thread::spawn(move || {
-                    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                    let rt = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .unwrap();
                     rt.block_on(async {
                         if let Ok(mut conn) = sqlx::PgConnection::connect(&admin_url).await {
                             let sql = format!("drop database if exists {name} with (force)");
@@ -137,10 +155,39 @@ pub fn test_config(db: &TestDb) -> Config {
     let mut config = Config::default();
     config.server.listen = "127.0.0.1:0".into();
     config.server.workers = false;
+    config.server.public_url = String::new();
     config.database.url = DatabaseUrl(db.url.clone());
     config.database.max_connections = 8;
+    config.banks = test_banks("http://127.0.0.1:9");
     config
 }
+
+/// All three banks configured, pointing at `base` until a test starts the simulators.
+pub fn test_banks(base: &str) -> BanksConfig {
+    BanksConfig {
+        vnpay: Some(VnpayConfig {
+            pay_url: format!("{base}/paymentv2/vpcpay.html"),
+            api_url: format!("{base}/merchant_webapi/api/transaction"),
+            terminals: vec![VnpayTerminal {
+                code: VNPAY_TERMINAL.into(),
+                hash_secret: "vnpay-test-secret".to_owned().into(),
+            }],
+        }),
+        vcb: Some(VcbConfig {
+            base_url: base.into(),
+            merchant_id: "PAYHUB01".into(),
+            secret: "vcb-test-secret".to_owned().into(),
+        }),
+        bidv: Some(BidvConfig {
+            base_url: base.into(),
+            partner_code: "DVCQG".into(),
+            secret: "bidv-test-secret".to_owned().into(),
+        }),
+    }
+}
+
+pub const VNPAY_TERMINAL: &str = "AGENCY01";
+pub const AGENCY: &str = "000.00.12.H29";
 
 pub async fn spawn_app(backend: Backend) -> TestApp {
     spawn_app_with(backend, |_| {}).await
@@ -151,7 +198,9 @@ pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Config)) 
     let mut config = test_config(&db);
     adjust(&mut config);
     let clock = Clock::default();
-    let app = App::build_with_clock(config.clone(), clock.clone()).await.expect("PayHub builds");
+    let app = App::build_with_clock(config.clone(), clock.clone())
+        .await
+        .expect("PayHub builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     config.server.public_url = address.clone();
     let store = app.state().store.clone();
@@ -162,7 +211,13 @@ pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Config)) 
     let now = clock.now();
     let key = |role, name: &'static str| {
         let store = store.clone();
-        async move { store.create_key(name, role, "test", now).await.unwrap().secret }
+        async move {
+            store
+                .create_key(name, role, "test", now)
+                .await
+                .unwrap()
+                .secret
+        }
     };
     TestApp {
         admin_key: key(Role::Admin, "test-admin").await,
@@ -172,7 +227,10 @@ pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Config)) 
         store,
         clock,
         config,
-        client: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap(),
+        client: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap(),
         stop: Some(stop),
         server: Some(server),
         db,
@@ -185,11 +243,28 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str, key: &str) -> reqwest::Response {
-        self.client.get(self.url(path)).bearer_auth(key).send().await.unwrap()
+        self.client
+            .get(self.url(path))
+            .bearer_auth(key)
+            .send()
+            .await
+            .unwrap()
     }
 
-    pub async fn send_json(&self, method: reqwest::Method, path: &str, key: &str, body: &Value) -> reqwest::Response {
-        self.client.request(method, self.url(path)).bearer_auth(key).json(body).send().await.unwrap()
+    pub async fn send_json(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        key: &str,
+        body: &Value,
+    ) -> reqwest::Response {
+        self.client
+            .request(method, self.url(path))
+            .bearer_auth(key)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
     }
 
     pub async fn post_json(&self, path: &str, key: &str, body: &Value) -> reqwest::Response {
@@ -219,11 +294,78 @@ impl Drop for TestApp {
 
 /// Asserts a problem+json reply with `status` and slug; returns the problem document.
 pub async fn assert_problem(response: reqwest::Response, status: u16, slug: &str) -> Value {
-    assert_eq!(response.status().as_u16(), status, "status of {}", response.url());
-    let content_type = response.headers()["content-type"].to_str().unwrap().to_owned();
+    assert_eq!(
+        response.status().as_u16(),
+        status,
+        "status of {}",
+        response.url()
+    );
+    let content_type = response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .to_owned();
     assert_eq!(content_type, "application/problem+json");
     let body: Value = response.json().await.unwrap();
-    assert_eq!(body["type"], format!("https://payhub.dev/problems/{slug}"), "{body}");
+    assert_eq!(
+        body["type"],
+        format!("https://payhub.dev/problems/{slug}"),
+        "{body}"
+    );
     assert_eq!(body["status"], status);
     body
+}
+
+/// The beneficiary account every test agency collects into, per bank.
+pub fn test_account(bank: &str) -> &'static str {
+    match bank {
+        "vcb" => "0011001234567",
+        "bidv" => "12010000123456",
+        _ => "0011007654321",
+    }
+}
+
+impl TestApp {
+    /// Creates `code` with a notification URL and a beneficiary account (any fee kind) at each
+    /// bank, in force since an hour ago.
+    pub async fn seed_agency(&self, code: &str, notify_url: &str) {
+        let body = serde_json::json!({"name": "Sở Xây dựng Hà Nội", "notify_url": notify_url});
+        let r = self
+            .put_json(&format!("/api/v1/agencies/{code}"), &self.admin_key, &body)
+            .await;
+        assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+        let since = (self.clock.now() - chrono::Duration::hours(1)).to_rfc3339();
+        for (bank, bin) in [("vcb", "970436"), ("bidv", "970418"), ("vnpay", "970436")] {
+            let mut setting = serde_json::json!({"bank": bank, "fee_kind": "any",
+                "account_no": test_account(bank), "account_name": "KBNN HA NOI", "bank_bin": bin,
+                "effective_from": since});
+            if bank == "vnpay" {
+                setting["terminal_code"] = serde_json::json!(VNPAY_TERMINAL);
+            }
+            let path = format!("/api/v1/agencies/{code}/beneficiary-accounts");
+            let r = self.post_json(&path, &self.admin_key, &setting).await;
+            assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+        }
+    }
+
+    /// POSTs an order with `key` as its Idempotency-Key.
+    pub async fn create_order(&self, key: &str, body: &Value) -> reqwest::Response {
+        self.client
+            .post(self.url("/api/v1/orders"))
+            .bearer_auth(&self.portal_key)
+            .header("idempotency-key", key)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+}
+
+/// api.md's example order (650.000 đ: lệ phí 150.000 + phí 500.000) for `dossier`.
+pub fn order_body(dossier: &str) -> Value {
+    serde_json::json!({"dossier_code": dossier, "procedure_code": "1.001234",
+        "procedure_name": "Cấp giấy phép xây dựng", "agency_code": AGENCY,
+        "payer": {"name": "Nguyễn Văn A", "id_number": "001090012345", "phone": "0912345678", "email": null},
+        "items": [{"kind": "charge", "code": "LPXD", "name": "Lệ phí cấp giấy phép xây dựng", "amount": "150000"},
+                  {"kind": "fee", "code": "PTD", "name": "Phí thẩm định", "amount": "500000"}],
+        "return_url": "https://portal.example.gov.vn/dossiers/1", "expires_in_minutes": 30})
 }

@@ -6,3 +6,5 @@ mod helpers;
 mod agencies;
 mod cli;
 mod foundation;
+mod notifications;
+mod orders;

@@ -1,0 +1,1 @@
+//! Signed notifications to dossier systems: the outbox dispatcher (to be written).

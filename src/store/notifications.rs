@@ -1,0 +1,1 @@
+//! The notification outbox: claiming due notifications and recording deliveries (to be written).

@@ -1,0 +1,1 @@
+//! Notifications to dossier systems (to be written).
