@@ -1,5 +1,6 @@
 //! PayHub: the payment hub of the National Public Service Portal.
 
+pub mod banks;
 pub mod cli;
 pub mod clock;
 pub mod config;

@@ -62,6 +62,7 @@ impl App {
         let workers = crate::workers::spawn_all(&self.state, stop_rx.clone());
         let app = http::router(self.state.clone());
         let mut drain = stop_rx.clone();
+        let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
         let server = axum::serve(self.listener, app).with_graceful_shutdown(async move {
             let _ = drain.changed().await;
         });

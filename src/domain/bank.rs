@@ -1,48 +1,18 @@
-//! The banks and gateways PayHub collects through.
+//! The banks and gateways PayHub collects through (the adapters' `BankCode`), and NAPAS ids.
 
-use serde::{Deserialize, Serialize};
+pub use bank_adapters::BankCode;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum BankCode {
-    Vnpay,
-    Vcb,
-    Bidv,
+/// Parses a stored or submitted bank code.
+pub fn bank_code(text: &str) -> Option<BankCode> {
+    BankCode::parse(text).ok()
 }
 
-impl BankCode {
-    pub const ALL: [BankCode; 3] = [BankCode::Vnpay, BankCode::Vcb, BankCode::Bidv];
-
-    pub fn parse(text: &str) -> Option<BankCode> {
-        match text {
-            "vnpay" => Some(BankCode::Vnpay),
-            "vcb" => Some(BankCode::Vcb),
-            "bidv" => Some(BankCode::Bidv),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            BankCode::Vnpay => "vnpay",
-            BankCode::Vcb => "vcb",
-            BankCode::Bidv => "bidv",
-        }
-    }
-
-    /// The name citizens know the bank by, for pages.
-    pub fn display_name(self) -> &'static str {
-        match self {
-            BankCode::Vnpay => "VNPAY",
-            BankCode::Vcb => "Vietcombank",
-            BankCode::Bidv => "BIDV",
-        }
-    }
-}
-
-impl std::fmt::Display for BankCode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+/// The name citizens know the bank by, for pages.
+pub fn display_name(bank: BankCode) -> &'static str {
+    match bank {
+        BankCode::Vnpay => "VNPAY",
+        BankCode::Vcb => "Vietcombank",
+        BankCode::Bidv => "BIDV",
     }
 }
 

@@ -17,7 +17,7 @@ use crate::domain::agency::{
     AccountNo, AgencyCode, BeneficiarySetting, FeeKindScope, FieldError, NewBeneficiarySetting,
     ProcedureCode,
 };
-use crate::domain::bank::{is_known_bank_bin, BankCode};
+use crate::domain::bank::{bank_code, is_known_bank_bin, BankCode};
 use crate::domain::keys::Role;
 use crate::domain::order::check_https_url;
 use crate::store::agencies::Upserted;
@@ -119,7 +119,7 @@ impl BeneficiaryBody {
     /// Every problem at once, so an admin fixes the form in one go.
     fn parse(self, app: &AppState, now: DateTime<Utc>) -> Result<NewBeneficiarySetting, ApiError> {
         let mut errors = Vec::new();
-        let bank = BankCode::parse(&self.bank);
+        let bank = bank_code(&self.bank);
         if bank.is_none() {
             errors.push(FieldError::new("bank", "must be vnpay, vcb or bidv"));
         }

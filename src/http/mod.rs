@@ -16,12 +16,14 @@ use crate::config::Config;
 use crate::store::Store;
 
 pub mod admin;
+pub mod checkout;
 pub mod error;
 pub mod extract;
 pub mod meta;
 pub mod metrics;
 pub mod notifications;
 pub mod orders;
+pub mod pages;
 
 use error::ApiError;
 
@@ -85,6 +87,7 @@ pub fn router(state: AppState) -> Router {
         .merge(meta::router())
         .merge(admin::router())
         .merge(orders::router())
+        .merge(checkout::router())
         .merge(notifications::router())
         .route_layer(middleware::from_fn_with_state(
             state.clone(),

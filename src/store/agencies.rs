@@ -10,7 +10,7 @@ use super::{with_pool, write_tx, Store, StoreError};
 use crate::domain::agency::{
     setting_in_force, AgencyCode, BeneficiarySetting, FeeKind, FeeKindScope, NewBeneficiarySetting,
 };
-use crate::domain::bank::BankCode;
+use crate::domain::bank::{bank_code, BankCode};
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct Agency {
@@ -48,7 +48,7 @@ struct SettingRow {
 impl SettingRow {
     fn into_domain(self) -> Result<BeneficiarySetting, StoreError> {
         Ok(BeneficiarySetting {
-            bank: parse_col("beneficiary_accounts.bank", &self.bank, BankCode::parse)?,
+            bank: parse_col("beneficiary_accounts.bank", &self.bank, bank_code)?,
             fee_kind: parse_col(
                 "beneficiary_accounts.fee_kind",
                 &self.fee_kind,

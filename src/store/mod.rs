@@ -12,6 +12,7 @@ use sqlx::{PgPool, SqlitePool};
 use crate::config::DatabaseConfig;
 
 pub mod agencies;
+pub mod attempts;
 pub mod audit;
 pub mod keys;
 pub mod notifications;

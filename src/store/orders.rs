@@ -6,7 +6,7 @@ use super::rows::{parse_col, vnd};
 use super::transitions::transition_order;
 use super::{on_tx, Store, StoreError, Tx};
 use crate::domain::agency::{single_account, FeeKind};
-use crate::domain::bank::BankCode;
+use crate::domain::bank::{bank_code, BankCode};
 use crate::domain::keys::Caller;
 use crate::domain::order::{Item, NewOrder, Order, PaymentSummary};
 use crate::domain::state::{OrderEvent, OrderStatus};
@@ -132,7 +132,7 @@ fn into_order(
     let payment = payment
         .map(|p| {
             Ok::<_, StoreError>(PaymentSummary {
-                bank: parse_col("payments.bank", &p.bank, BankCode::parse)?,
+                bank: parse_col("payments.bank", &p.bank, bank_code)?,
                 bank_txn_id: p.bank_txn_id,
                 amount: vnd(p.amount_vnd)?,
                 paid_at: p.paid_at,

@@ -1,0 +1,41 @@
+//! Server-rendered pages: templates compiled into the binary, rendered with minijinja
+//! (auto-escaping on, so names typed by citizens cannot inject markup).
+
+use std::sync::OnceLock;
+
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use minijinja::Environment;
+use serde::Serialize;
+
+fn templates() -> &'static Environment<'static> {
+    static ENV: OnceLock<Environment<'static>> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let mut env = Environment::new();
+        for (name, source) in [
+            ("base.html", include_str!("../../templates/base.html")),
+            ("checkout.html", include_str!("../../templates/checkout.html")),
+            ("result.html", include_str!("../../templates/result.html")),
+            ("message.html", include_str!("../../templates/message.html")),
+        ] {
+            env.add_template(name, source).expect("templates compile");
+        }
+        env
+    })
+}
+
+/// Renders `name` with `context` as a `status` page.
+pub fn page(status: StatusCode, name: &str, context: impl Serialize) -> Response {
+    match templates().get_template(name).and_then(|t| t.render(context)) {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, template = name, "page failed to render");
+            (StatusCode::INTERNAL_SERVER_ERROR, Html("Lỗi hệ thống".to_owned())).into_response()
+        }
+    }
+}
+
+/// A page that tells the citizen what went wrong, in Vietnamese.
+pub fn message(status: StatusCode, title: &str, message: &str, back: Option<&str>) -> Response {
+    page(status, "message.html", minijinja::context! { title, message, back })
+}
