@@ -13,9 +13,11 @@ pub enum Outcome {
     Idle,
 }
 
-pub fn spawn_all(state: &AppState, _stop: Shutdown) -> Vec<JoinHandle<()>> {
+pub fn spawn_all(state: &AppState, stop: Shutdown) -> Vec<JoinHandle<()>> {
     if !state.config.server.workers {
         return Vec::new();
     }
-    Vec::new()
+    let mut workers = Vec::new();
+    workers.push(tokio::spawn(crate::notify::run(state.clone(), stop.clone())));
+    workers
 }

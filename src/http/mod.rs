@@ -70,6 +70,8 @@ impl AppState {
         orders::show_order,
         orders::cancel_order,
         orders::list_orders,
+        notifications::list_order_notifications,
+        notifications::redeliver,
     ),
     components(schemas(
         admin::AgencyBody,
