@@ -19,6 +19,8 @@ mod compact_time;
 mod csv;
 mod query;
 pub mod signing;
+#[cfg(feature = "simulator")]
+pub mod simulator;
 mod statement;
 pub mod vcb;
 pub mod vnpay;

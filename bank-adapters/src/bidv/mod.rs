@@ -13,6 +13,8 @@ mod codes;
 mod inquiry;
 mod notify;
 mod refunds;
+#[cfg(feature = "simulator")]
+pub mod simulator;
 mod statement;
 pub mod wire;
 

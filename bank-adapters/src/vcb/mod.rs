@@ -10,6 +10,8 @@ use std::fmt;
 mod notify;
 mod payments;
 mod signed;
+#[cfg(feature = "simulator")]
+pub mod simulator;
 mod statement;
 pub mod wire;
 

@@ -12,6 +12,8 @@ mod order_info;
 mod pay;
 mod querydr;
 mod refund;
+#[cfg(feature = "simulator")]
+pub mod simulator;
 mod statement;
 pub mod wire;
 

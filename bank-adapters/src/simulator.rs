@@ -1,0 +1,30 @@
+//! What the three bank simulators share: the ledger of what a simulated bank processed, the fault
+//! knobs, the delivery of signed callbacks with each bank's retries, the clock, the payment page
+//! and the running server's handle.
+//!
+//! The banks themselves are in [`crate::vnpay::simulator`], [`crate::vcb::simulator`] and
+//! [`crate::bidv::simulator`]. They live beside each bank's adapter so that they sign and verify
+//! with the very `wire` code the golden vectors pin (STYLE.md "Sans-IO adapters"): a signing bug
+//! cannot hide by being symmetric.
+
+mod clock;
+mod controls;
+mod csv;
+mod delivery;
+mod faults;
+mod handle;
+mod ledger;
+mod page;
+mod settings;
+
+pub use controls::Controls;
+pub use faults::{Faults, FlushOrder};
+pub use handle::SimHandle;
+pub use ledger::{CallbackAttempt, CallbackLog, CallbackState, Refund, Transaction};
+pub use settings::{RetrySchedule, Settings, DEFAULT_RETRY_INTERVAL};
+
+pub(crate) use csv::csv_row;
+pub(crate) use delivery::{Outcome, Outgoing};
+pub(crate) use handle::start;
+pub(crate) use ledger::TxnId;
+pub(crate) use page::{message_page, payment_page, ActionForm, PayAction, PaymentPage};
