@@ -7,6 +7,8 @@ pub mod config;
 pub mod domain;
 pub mod http;
 pub mod notify;
+pub mod recon;
+pub mod scheduler;
 pub mod startup;
 pub mod store;
 pub mod telemetry;

@@ -24,6 +24,7 @@ pub mod metrics;
 pub mod notifications;
 pub mod orders;
 pub mod pages;
+pub mod reports;
 
 use error::ApiError;
 
@@ -90,6 +91,7 @@ pub fn router(state: AppState) -> Router {
         .merge(admin::router())
         .merge(orders::router())
         .merge(checkout::router())
+        .merge(reports::router())
         .merge(notifications::router())
         .route_layer(middleware::from_fn_with_state(
             state.clone(),

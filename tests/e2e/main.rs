@@ -9,3 +9,4 @@ mod cli;
 mod foundation;
 mod notifications;
 mod orders;
+mod reconciliation;

@@ -1,0 +1,1 @@
+//! Scheduled jobs claimed through the database (to be written).

@@ -1,0 +1,1 @@
+//! Reconciliation runs and discrepancies (to be written).

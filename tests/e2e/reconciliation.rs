@@ -1,0 +1,1 @@
+//! Reconciliation end to end (to be written).
