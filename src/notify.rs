@@ -184,7 +184,11 @@ mod tests {
     fn the_signature_matches_a_vector_computed_independently() {
         // python3: hmac.new(b"whsec_test", b'1780000000.{"id":"5f0c","status":"paid"}',
         //                   hashlib.sha256).hexdigest()
-        let header = signature("whsec_test", 1_780_000_000, r#"{"id":"5f0c","status":"paid"}"#);
+        let header = signature(
+            "whsec_test",
+            1_780_000_000,
+            r#"{"id":"5f0c","status":"paid"}"#,
+        );
         assert_eq!(
             header,
             "t=1780000000,v1=fc667978f5f99403cf064655d92f13a91d30cb5935370d27f2d8c8c9c6961f22"

@@ -17,7 +17,6 @@ pub fn spawn_all(state: &AppState, stop: Shutdown) -> Vec<JoinHandle<()>> {
     if !state.config.server.workers {
         return Vec::new();
     }
-    let mut workers = Vec::new();
-    workers.push(tokio::spawn(crate::notify::run(state.clone(), stop.clone())));
-    workers
+    let notify = tokio::spawn(crate::notify::run(state.clone(), stop.clone()));
+    vec![notify]
 }

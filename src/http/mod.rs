@@ -16,6 +16,7 @@ use crate::config::Config;
 use crate::store::Store;
 
 pub mod admin;
+pub mod callbacks;
 pub mod checkout;
 pub mod error;
 pub mod extract;
@@ -91,6 +92,7 @@ pub fn router(state: AppState) -> Router {
         .merge(admin::router())
         .merge(orders::router())
         .merge(checkout::router())
+        .merge(callbacks::router())
         .merge(reports::router())
         .merge(notifications::router())
         .route_layer(middleware::from_fn_with_state(

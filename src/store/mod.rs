@@ -17,6 +17,7 @@ pub mod audit;
 pub mod keys;
 pub mod notifications;
 pub mod orders;
+pub mod payments;
 pub mod reconciliation;
 pub mod rows;
 pub mod transitions;
