@@ -26,15 +26,25 @@ impl App {
         Self::build_with_clock(config, Clock::default()).await
     }
 
-    /// An empty `server.public_url` means "this listener's own address" (tests, the demo).
-    pub async fn build_with_clock(mut config: Config, clock: Clock) -> anyhow::Result<App> {
+    pub async fn build_with_clock(config: Config, clock: Clock) -> anyhow::Result<App> {
+        let listener = TcpListener::bind(&config.server.listen)
+            .await
+            .with_context(|| format!("binding {}", config.server.listen))?;
+        Self::build_on(config, clock, listener).await
+    }
+
+    /// Builds on a listener bound beforehand, for when others must know PayHub's address first
+    /// (the bank simulators of the demo and the tests). An empty `server.public_url` means "this
+    /// listener's own address".
+    pub async fn build_on(
+        mut config: Config,
+        clock: Clock,
+        listener: TcpListener,
+    ) -> anyhow::Result<App> {
         let store = Store::connect(&config.database)
             .await
             .with_context(|| format!("connecting to {}", config.database.url.redacted()))?;
         store.migrate().await.context("applying migrations")?;
-        let listener = TcpListener::bind(&config.server.listen)
-            .await
-            .with_context(|| format!("binding {}", config.server.listen))?;
         if config.server.public_url.is_empty() {
             config.server.public_url = format!("http://{}", listener.local_addr()?);
         }

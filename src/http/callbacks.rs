@@ -147,8 +147,8 @@ async fn vcb_notify(State(app): State<AppState>, headers: HeaderMap, body: Bytes
     ledger(&app, "vcb", "notify", None, &headers, &body, verdict, reply.http_status(), &reply_body).await;
     let mut response = json_response(reply.http_status(), reply_body.clone());
     for (name, value) in vcb::sign_headers(&merchant, now, reply_body.as_bytes()) {
-        if let Ok(value) = HeaderValue::from_str(&value) {
-            response.headers_mut().insert(HeaderName::from_static(name), value);
+        if let (Ok(name), Ok(value)) = (HeaderName::from_bytes(name.as_bytes()), HeaderValue::from_str(&value)) {
+            response.headers_mut().insert(name, value);
         }
     }
     response

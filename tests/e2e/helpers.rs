@@ -13,6 +13,11 @@ use serde_json::Value;
 use sqlx::Connection;
 use tokio::sync::oneshot;
 
+use bank_adapters::bidv::simulator as bidv_sim;
+use bank_adapters::simulator::{RetrySchedule, SimHandle};
+use bank_adapters::vcb::simulator as vcb_sim;
+use bank_adapters::vnpay::simulator as vnpay_sim;
+
 /// Generates, for each named `async fn name(backend: Backend)`, a module `name` with the tests
 /// `on_sqlite` and `on_postgres`, so one behaviour suite runs on both backends.
 #[macro_export]
@@ -144,6 +149,7 @@ pub struct TestApp {
     pub admin_key: String,
     pub portal_key: String,
     pub finance_key: String,
+    pub banks: Option<Banks>,
     stop: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
     // Declared last: dropped after the server has stopped.
@@ -170,23 +176,26 @@ pub fn test_banks(base: &str) -> BanksConfig {
             api_url: format!("{base}/merchant_webapi/api/transaction"),
             terminals: vec![VnpayTerminal {
                 code: VNPAY_TERMINAL.into(),
-                hash_secret: "vnpay-test-secret".to_owned().into(),
+                hash_secret: VNPAY_SECRET.to_owned().into(),
             }],
         }),
         vcb: Some(VcbConfig {
             base_url: base.into(),
             merchant_id: "PAYHUB01".into(),
-            secret: "vcb-test-secret".to_owned().into(),
+            secret: VCB_SECRET.to_owned().into(),
         }),
         bidv: Some(BidvConfig {
             base_url: base.into(),
             partner_code: "DVCQG".into(),
-            secret: "bidv-test-secret".to_owned().into(),
+            secret: BIDV_SECRET.to_owned().into(),
         }),
     }
 }
 
 pub const VNPAY_TERMINAL: &str = "AGENCY01";
+pub const VNPAY_SECRET: &str = "vnpay-test-secret";
+pub const VCB_SECRET: &str = "vcb-test-secret";
+pub const BIDV_SECRET: &str = "bidv-test-secret";
 pub const AGENCY: &str = "000.00.12.H29";
 
 pub async fn spawn_app(backend: Backend) -> TestApp {
@@ -197,10 +206,60 @@ pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Config)) 
     let db = TestDb::create(&backend).await;
     let mut config = test_config(&db);
     adjust(&mut config);
+    let listener = tokio::net::TcpListener::bind(&config.server.listen).await.unwrap();
+    start(db, config, listener, None).await
+}
+
+/// The three bank simulators, playing the banks over real HTTP on port 0.
+pub struct Banks {
+    pub vnpay: SimHandle<vnpay_sim::Simulator>,
+    pub vcb: SimHandle<vcb_sim::Simulator>,
+    pub bidv: SimHandle<bidv_sim::Simulator>,
+}
+
+/// Bank callbacks retried every 20 ms instead of minutes: the specs' counts, compressed.
+fn fast(retries: usize) -> RetrySchedule {
+    RetrySchedule::every(std::time::Duration::from_millis(20), retries)
+}
+
+/// PayHub with the three simulators: PayHub's listener is bound first so that the banks know
+/// where to call back, then the banks, then PayHub is configured with the banks' addresses.
+pub async fn spawn_app_with_banks(backend: Backend) -> TestApp {
+    let db = TestDb::create(&backend).await;
+    let mut config = test_config(&db);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let payhub = format!("http://{}", listener.local_addr().unwrap());
+    let any_port = "127.0.0.1:0".parse().unwrap();
+    let mut vnpay = vnpay_sim::SimulatorConfig::new(
+        vec![(VNPAY_TERMINAL.into(), VNPAY_SECRET.into())],
+        format!("{payhub}/callbacks/vnpay/ipn"),
+    );
+    vnpay.settings.retry = fast(vnpay_sim::SPEC_RETRIES);
+    let mut vcb = vcb_sim::SimulatorConfig::new("PAYHUB01", VCB_SECRET);
+    vcb.settings.retry = fast(vcb_sim::SPEC_RETRIES);
+    let mut bidv = bidv_sim::SimulatorConfig::new("DVCQG", BIDV_SECRET, &payhub);
+    bidv.settings.retry = fast(bidv_sim::SPEC_RETRIES);
+    let banks = Banks {
+        vnpay: vnpay_sim::spawn(vnpay, any_port).await.unwrap(),
+        vcb: vcb_sim::spawn(vcb, any_port).await.unwrap(),
+        bidv: bidv_sim::spawn(bidv, any_port).await.unwrap(),
+    };
+    let vnpay_cfg = config.banks.vnpay.as_mut().unwrap();
+    vnpay_cfg.pay_url = banks.vnpay.pay_url();
+    vnpay_cfg.api_url = banks.vnpay.api_url();
+    config.banks.vcb.as_mut().unwrap().base_url = banks.vcb.base_url();
+    config.banks.bidv.as_mut().unwrap().base_url = banks.bidv.base_url();
+    start(db, config, listener, Some(banks)).await
+}
+
+async fn start(
+    db: TestDb,
+    mut config: Config,
+    listener: tokio::net::TcpListener,
+    banks: Option<Banks>,
+) -> TestApp {
     let clock = Clock::default();
-    let app = App::build_with_clock(config.clone(), clock.clone())
-        .await
-        .expect("PayHub builds");
+    let app = App::build_on(config.clone(), clock.clone(), listener).await.expect("PayHub builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     config.server.public_url = address.clone();
     let store = app.state().store.clone();
@@ -211,13 +270,7 @@ pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Config)) 
     let now = clock.now();
     let key = |role, name: &'static str| {
         let store = store.clone();
-        async move {
-            store
-                .create_key(name, role, "test", now)
-                .await
-                .unwrap()
-                .secret
-        }
+        async move { store.create_key(name, role, "test", now).await.unwrap().secret }
     };
     TestApp {
         admin_key: key(Role::Admin, "test-admin").await,
@@ -227,10 +280,8 @@ pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Config)) 
         store,
         clock,
         config,
-        client: reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap(),
+        client: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap(),
+        banks,
         stop: Some(stop),
         server: Some(server),
         db,
