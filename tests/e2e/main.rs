@@ -4,6 +4,7 @@
 mod helpers;
 
 mod agencies;
+mod callbacks;
 mod checkout;
 mod cli;
 mod foundation;
