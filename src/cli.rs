@@ -37,6 +37,18 @@ pub enum Command {
     /// Manage API keys.
     #[command(subcommand)]
     Keys(KeysCommand),
+    // Reconciliation (src/recon/cli.rs).
+    /// Reconcile one bank's statement of one day: the file given, else fetched from the bank.
+    Reconcile {
+        #[arg(long)]
+        bank: crate::domain::bank::BankCode,
+        /// The business day, YYYY-MM-DD.
+        #[arg(long)]
+        date: chrono::NaiveDate,
+        /// The bank's statement file; without it PayHub fetches the statement.
+        #[arg(long)]
+        file: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -70,6 +82,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Keys(keys) => run_keys(&config, keys).await,
+        Command::Reconcile { bank, date, file } => {
+            crate::recon::cli::reconcile(config, bank, date, file.as_deref(), &cli_actor()).await
+        }
     }
 }
 

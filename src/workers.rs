@@ -18,5 +18,7 @@ pub fn spawn_all(state: &AppState, stop: Shutdown) -> Vec<JoinHandle<()>> {
         return Vec::new();
     }
     let notify = tokio::spawn(crate::notify::run(state.clone(), stop.clone()));
-    vec![notify]
+    // Reconciliation schedule (src/scheduler.rs): claims each (bank, slot) in `job_runs`.
+    let reconciliation = tokio::spawn(crate::scheduler::run(state.clone(), stop.clone()));
+    vec![notify, reconciliation]
 }

@@ -74,6 +74,14 @@ impl AppState {
         orders::list_orders,
         notifications::list_order_notifications,
         notifications::redeliver,
+        // Reconciliation (src/http/reports.rs).
+        reports::create_run,
+        reports::list_runs,
+        reports::show_run,
+        reports::list_discrepancies,
+        reports::report_csv,
+        reports::report_xlsx,
+        reports::resolve,
     ),
     components(schemas(
         admin::AgencyBody,

@@ -1,1 +1,19 @@
-//! Reconciliation in the hub: fetching statements, running the engine, storing runs (to be written).
+//! Reconciliation in the hub (statements.md): get a bank's daily statement (fetched over HTTP,
+//! uploaded by finance staff, or given to the CLI), parse it whole with the bank's adapter, read
+//! PayHub's own records of the neighbouring days and the beneficiary-account history, run the
+//! pure `reconciliation` engine, store the run, and confirm lost callbacks with the bank.
+
+pub mod cli;
+pub mod csv;
+pub mod entries;
+pub mod fetch;
+pub mod input;
+pub mod progress;
+pub mod query;
+pub mod recover;
+pub mod run;
+pub mod summary;
+pub mod xlsx;
+
+pub use recover::confirm_and_apply_missing;
+pub use run::{reconcile_statement, ReconError, Statement};

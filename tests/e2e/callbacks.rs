@@ -56,7 +56,7 @@ async fn order_json(app: &TestApp, id: &str) -> Value {
 
 /// Polls until `done` holds for the order (callbacks arrive in the background).
 async fn wait_for(app: &TestApp, id: &str, done: impl Fn(&Value) -> bool) -> Value {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     loop {
         let order = order_json(app, id).await;
         if done(&order) || tokio::time::Instant::now() > deadline {
@@ -94,7 +94,7 @@ async fn declined_and_cancelled_payments_leave_the_order_payable(backend: Backen
     let id = order["id"].as_str().unwrap();
     let back = press(&app, &page, "decline").await;
     let banks = app.banks.as_ref().unwrap();
-    assert!(banks.vnpay.wait_until(Duration::from_secs(5), |t| t.iter().all(|t| t.acknowledged())).await);
+    assert!(banks.vnpay.wait_until(Duration::from_secs(30), |t| t.iter().all(|t| t.acknowledged())).await);
     let result = app.client.get(&back).send().await.unwrap().text().await.unwrap();
     assert!(result.contains("không thành công"), "{result}");
     assert_eq!(order_json(&app, id).await["status"], "pending");
@@ -102,7 +102,7 @@ async fn declined_and_cancelled_payments_leave_the_order_payable(backend: Backen
     let chosen = app.client.post(app.url(&format!("/checkout/{id}"))).form(&[("bank", "vcb")]).send().await.unwrap();
     let page = chosen.headers()["location"].to_str().unwrap().to_owned();
     press(&app, &page, "cancel").await;
-    assert!(banks.vcb.wait_until(Duration::from_secs(5), |t| t.iter().all(|t| t.acknowledged())).await);
+    assert!(banks.vcb.wait_until(Duration::from_secs(30), |t| t.iter().all(|t| t.acknowledged())).await);
     assert_eq!(order_json(&app, id).await["status"], "pending");
     assert_eq!(count(&app, "select count(*) from payment_attempts where status = 'failed'").await, 2);
     assert_eq!(count(&app, "select count(*) from payments").await, 0);
@@ -124,7 +124,7 @@ async fn the_same_callback_sent_five_times_concurrently_applies_once(backend: Ba
     let five_acked = |txns: &[bank_adapters::simulator::Transaction]| {
         txns.iter().all(|t| t.callback.attempts.iter().filter(|a| a.acknowledged).count() == 5)
     };
-    let wait = Duration::from_secs(10);
+    let wait = Duration::from_secs(30);
     assert!(banks.vnpay.wait_until(wait, five_acked).await, "{:?}", banks.vnpay.transactions());
     assert!(banks.vcb.wait_until(wait, five_acked).await, "{:?}", banks.vcb.transactions());
     assert!(banks.bidv.wait_until(wait, five_acked).await, "{:?}", banks.bidv.transactions());
@@ -249,7 +249,7 @@ async fn a_second_payment_of_a_paid_order_is_recorded_as_a_duplicate(backend: Ba
         press(&app, &page, "approve").await;
         let id = order["id"].as_str().unwrap().to_owned();
         let sql = format!("select count(*) from payments where order_id = '{id}' and kind = 'duplicate'");
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
         while count(&app, &sql).await == 0 && tokio::time::Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
@@ -265,9 +265,9 @@ async fn a_wrong_amount_is_recorded_for_refund_and_the_order_stays_unpaid(backen
     banks.vcb.set_faults(Faults::default().wrong_amount(payhub::domain::Vnd::from_dong(600_000).unwrap()));
     let (order, page) = checkout(&app, "000.00.12.H29-1", "vcb").await;
     press(&app, &page, "approve").await;
-    assert!(banks.vcb.wait_until(Duration::from_secs(5), |t| t.iter().any(|t| !t.callback.attempts.is_empty())).await);
+    assert!(banks.vcb.wait_until(Duration::from_secs(30), |t| t.iter().any(|t| !t.callback.attempts.is_empty())).await);
     let sql = "select count(*) from payments where kind = 'amount_mismatch' and amount_vnd = 600000";
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     while count(&app, sql).await == 0 && tokio::time::Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }

@@ -11,3 +11,4 @@ mod foundation;
 mod notifications;
 mod orders;
 mod reconciliation;
+mod volume;

@@ -1,0 +1,78 @@
+//! From the engine's report (which borrows the run's input) to what the store keeps: totals per
+//! (class, agency) and one row per discrepancy with both sides' data.
+
+use chrono::{DateTime, Utc};
+use reconciliation::{Entry, Record, Report, StatementLine};
+use serde::Serialize;
+use serde_json::json;
+
+use crate::store::reconciliation::{DiscrepancyFacts, Total};
+
+/// Every (agency, class) tally, matched included (the issue: "totals include every class").
+pub fn totals(report: &Report<'_>) -> Vec<Total> {
+    report
+        .totals
+        .by_agency
+        .iter()
+        .map(|t| Total {
+            class: t.class.as_str().to_owned(),
+            agency_code: t.agency_code.map(str::to_owned),
+            entries: i64::try_from(t.count).unwrap_or(i64::MAX),
+            sum: t.sum,
+        })
+        .collect()
+}
+
+/// The entries someone has to act on, as stored rows.
+pub fn discrepancies(report: &Report<'_>) -> Vec<DiscrepancyFacts> {
+    report.discrepancies().map(discrepancy).collect()
+}
+
+fn discrepancy(entry: &Entry<'_>) -> DiscrepancyFacts {
+    let line = entry.line;
+    // PayHub's side is the entry's own record, else the one it relates to (the payment a
+    // refund refunds, the first payment of an order paid twice).
+    let record = entry.record.or(entry.related);
+    DiscrepancyFacts {
+        class: entry.class.as_str().to_owned(),
+        agency_code: entry.agency_code.map(str::to_owned),
+        reference: entry.reference().to_owned(),
+        bank_txn_id: line
+            .map(|l| l.bank_txn_id.clone())
+            .or_else(|| record.and_then(|r| r.bank_txn_id.clone())),
+        order_id: record.map(|r| r.order_id.clone()),
+        amount_vnd: entry.amount().dong(),
+        line_no: line.map(|l| i32::try_from(l.line_no).unwrap_or(i32::MAX)),
+        bank_amount_vnd: line.map(|l| l.amount.dong()),
+        bank_status: line.map(|l| serde_name(&l.status)),
+        bank_at: line.and_then(|l| instant(l.at)),
+        credited_account: line.and_then(|l| l.credited_to.clone()),
+        payment_ref: record.map(|r| r.payment_id.clone()),
+        payhub_amount_vnd: record.map(|r| r.amount.dong()),
+        payhub_status: record.map(|r| serde_name(&r.status)),
+        payhub_at: record.and_then(|r| instant(r.paid_at)),
+        expected_accounts: entry.accounts.as_ref().map(|a| a.expected.join(", ")),
+        detail_json: detail(line, entry.record, entry.related, entry).to_string(),
+    }
+}
+
+fn detail(
+    line: Option<&StatementLine>,
+    record: Option<&Record>,
+    related: Option<&Record>,
+    entry: &Entry<'_>,
+) -> serde_json::Value {
+    json!({"line": line, "record": record, "related": related, "accounts": entry.accounts})
+}
+
+/// The snake_case name serde gives a unit variant (`paid`, `partially_refunded`, …).
+fn serde_name(value: &impl Serialize) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(name)) => name,
+        other => format!("{other:?}"),
+    }
+}
+
+fn instant(unix: i64) -> Option<DateTime<Utc>> {
+    DateTime::from_timestamp(unix, 0)
+}
