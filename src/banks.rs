@@ -25,18 +25,27 @@ pub enum BankCallError {
 
 pub fn vcb_merchant(config: &Config) -> Option<vcb::Merchant<'_>> {
     let c = config.banks.vcb.as_ref()?;
-    Some(vcb::Merchant { id: &c.merchant_id, secret: c.secret.expose_secret() })
+    Some(vcb::Merchant {
+        id: &c.merchant_id,
+        secret: c.secret.expose_secret(),
+    })
 }
 
 pub fn bidv_partner(config: &Config) -> Option<bidv::Partner<'_>> {
     let c = config.banks.bidv.as_ref()?;
-    Some(bidv::Partner { code: &c.partner_code, secret: c.secret.expose_secret() })
+    Some(bidv::Partner {
+        code: &c.partner_code,
+        secret: c.secret.expose_secret(),
+    })
 }
 
 pub fn vnpay_terminal<'a>(config: &'a Config, code: &str) -> Option<vnpay::Terminal<'a>> {
     let vnpay = config.banks.vnpay.as_ref()?;
     let t = vnpay.terminals.iter().find(|t| t.code == code)?;
-    Some(vnpay::Terminal { code: &t.code, hash_secret: t.hash_secret.expose_secret() })
+    Some(vnpay::Terminal {
+        code: &t.code,
+        hash_secret: t.hash_secret.expose_secret(),
+    })
 }
 
 /// What the citizen's payment is described as at the bank: ASCII, no characters encoders
@@ -47,7 +56,9 @@ pub fn description(order: &Order) -> String {
 
 /// `vnp_CreateDate` for an attempt created at `at`: stored, because querydr must repeat it.
 pub fn vnpay_create_date(at: DateTime<Utc>) -> String {
-    at.with_timezone(&vietnam()).format("%Y%m%d%H%M%S").to_string()
+    at.with_timezone(&vietnam())
+        .format("%Y%m%d%H%M%S")
+        .to_string()
 }
 
 /// Asks the bank to start `attempt` and returns where to send the browser, plus the bank's own
@@ -62,9 +73,15 @@ pub async fn start_payment(
     let expires = order.expires_at.with_timezone(&vietnam());
     match attempt.bank {
         BankCode::Vnpay => {
-            let cfg = app.config.banks.vnpay.as_ref().ok_or(BankCallError::NotConfigured(attempt.bank))?;
+            let cfg = app
+                .config
+                .banks
+                .vnpay
+                .as_ref()
+                .ok_or(BankCallError::NotConfigured(attempt.bank))?;
             let code = attempt.terminal_code.as_deref().unwrap_or_default();
-            let terminal = vnpay_terminal(&app.config, code).ok_or(BankCallError::NotConfigured(attempt.bank))?;
+            let terminal = vnpay_terminal(&app.config, code)
+                .ok_or(BankCallError::NotConfigured(attempt.bank))?;
             let ip = attempt.client_ip.as_deref().and_then(|ip| ip.parse().ok());
             let request = vnpay::PaymentRequest {
                 txn_ref: attempt.reference.clone(),
@@ -93,7 +110,12 @@ async fn start_vcb(
     attempt: &Attempt,
     now: DateTime<Utc>,
 ) -> Result<(String, Option<String>), BankCallError> {
-    let cfg = app.config.banks.vcb.as_ref().ok_or(BankCallError::NotConfigured(BankCode::Vcb))?;
+    let cfg = app
+        .config
+        .banks
+        .vcb
+        .as_ref()
+        .ok_or(BankCallError::NotConfigured(BankCode::Vcb))?;
     let merchant = vcb_merchant(&app.config).ok_or(BankCallError::NotConfigured(BankCode::Vcb))?;
     let public_url = &app.config.server.public_url;
     let body = vcb::create_payment_body(
@@ -116,14 +138,23 @@ async fn start_vcb(
     for (name, value) in vcb::sign_headers(&merchant, now.timestamp(), body.as_bytes()) {
         request = request.header(name, value);
     }
-    let reply = request.header("content-type", "application/json").body(body).send().await?;
+    let reply = request
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await?;
     let status = reply.status().as_u16();
     let headers = reply.headers().clone();
     let bytes = reply.bytes().await?;
-    let signed = vcb::SignedHeaders::from_lookup(|name| headers.get(name).and_then(|v| v.to_str().ok()));
+    let signed =
+        vcb::SignedHeaders::from_lookup(|name| headers.get(name).and_then(|v| v.to_str().ok()));
     let parsed = vcb::parse_create_reply(
         &merchant,
-        &vcb::Reply { status, headers: signed, body: &bytes },
+        &vcb::Reply {
+            status,
+            headers: signed,
+            body: &bytes,
+        },
         app.clock.now().timestamp(),
     )
     .map_err(|e| BankCallError::Refused(e.to_string()))?;
@@ -136,7 +167,12 @@ async fn start_bidv(
     attempt: &Attempt,
     now: DateTime<Utc>,
 ) -> Result<(String, Option<String>), BankCallError> {
-    let cfg = app.config.banks.bidv.as_ref().ok_or(BankCallError::NotConfigured(BankCode::Bidv))?;
+    let cfg = app
+        .config
+        .banks
+        .bidv
+        .as_ref()
+        .ok_or(BankCallError::NotConfigured(BankCode::Bidv))?;
     let partner = bidv_partner(&app.config).ok_or(BankCallError::NotConfigured(BankCode::Bidv))?;
     let bill = bidv::Bill {
         bill_code: attempt.reference.clone(),
@@ -160,7 +196,9 @@ async fn start_bidv(
     registration
         .payment_url
         .map(|url| (url, None))
-        .ok_or_else(|| BankCallError::Refused(format!("{:?}: {}", registration.code, registration.message)))
+        .ok_or_else(|| {
+            BankCallError::Refused(format!("{:?}: {}", registration.code, registration.message))
+        })
 }
 
 /// Whether a browser return carries the bank's valid signature (BIDV's return has none). The
@@ -168,7 +206,9 @@ async fn start_bidv(
 pub fn return_is_genuine(config: &Config, bank: BankCode, query: &str) -> bool {
     match bank {
         BankCode::Vnpay => vnpay::verify_return(query, |code| config.vnpay_secret(code)).is_ok(),
-        BankCode::Vcb => vcb_merchant(config).is_some_and(|m| vcb::verify_return(&m, query).is_ok()),
+        BankCode::Vcb => {
+            vcb_merchant(config).is_some_and(|m| vcb::verify_return(&m, query).is_ok())
+        }
         BankCode::Bidv => true,
     }
 }

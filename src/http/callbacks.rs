@@ -35,11 +35,17 @@ impl<'a> Verdict<'a> {
             Ok(a) => format!("{a:?}"),
             Err(e) => format!("error: {e}"),
         };
-        Verdict { reference: Some(&cb.reference), verdict }
+        Verdict {
+            reference: Some(&cb.reference),
+            verdict,
+        }
     }
 
     fn refused(reason: impl std::fmt::Display) -> Verdict<'a> {
-        Verdict { reference: None, verdict: format!("refused: {reason}") }
+        Verdict {
+            reference: None,
+            verdict: format!("refused: {reason}"),
+        }
     }
 }
 
@@ -82,7 +88,9 @@ async fn ledger(
 /// Applies a verified callback, first checking what the adapters leave to the hub.
 async fn apply(app: &AppState, cb: &Callback) -> Result<Applied, crate::store::StoreError> {
     let public_url = &app.config.server.public_url;
-    app.store.apply_callback(cb, app.clock.now(), public_url).await
+    app.store
+        .apply_callback(cb, app.clock.now(), public_url)
+        .await
 }
 
 fn json_response(status: u16, body: String) -> Response {
@@ -91,7 +99,11 @@ fn json_response(status: u16, body: String) -> Response {
 }
 
 /// vnpay.md §2: verify, check terminal, reference and amount, apply, answer `RspCode`.
-async fn vnpay_ipn(State(app): State<AppState>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
+async fn vnpay_ipn(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
     let query = query.unwrap_or_default();
     let verified = vnpay::verify_ipn(&query, |code| app.config.vnpay_secret(code));
     let (reply, verdict) = match &verified {
@@ -102,7 +114,18 @@ async fn vnpay_ipn(State(app): State<AppState>, headers: HeaderMap, RawQuery(que
         }
     };
     let body = reply.body();
-    ledger(&app, "vnpay", "ipn", Some(&query), &headers, b"", verdict, 200, &body).await;
+    ledger(
+        &app,
+        "vnpay",
+        "ipn",
+        Some(&query),
+        &headers,
+        b"",
+        verdict,
+        200,
+        &body,
+    )
+    .await;
     json_response(200, body)
 }
 
@@ -119,8 +142,15 @@ fn vnpay_reply(applied: &Result<Applied, crate::store::StoreError>) -> vnpay::Ip
     use vnpay::IpnReply::*;
     match applied {
         Ok(Applied::Paid | Applied::FailureRecorded) => ConfirmSuccess,
-        Ok(Applied::DuplicatePayment { attempt_was_final: false }) => ConfirmSuccess,
-        Ok(Applied::Repeat | Applied::DuplicatePayment { attempt_was_final: true }) => AlreadyConfirmed,
+        Ok(Applied::DuplicatePayment {
+            attempt_was_final: false,
+        }) => ConfirmSuccess,
+        Ok(
+            Applied::Repeat
+            | Applied::DuplicatePayment {
+                attempt_was_final: true,
+            },
+        ) => AlreadyConfirmed,
         Ok(Applied::AmountMismatch) => InvalidAmount,
         Ok(Applied::UnknownReference) => OrderNotFound,
         // Not final yet (e.g. 07, held for review): ask VNPAY to retry; pending sync also asks.
@@ -134,7 +164,8 @@ async fn vcb_notify(State(app): State<AppState>, headers: HeaderMap, body: Bytes
         return StatusCode::NOT_FOUND.into_response();
     };
     let now = app.clock.now().timestamp();
-    let signed = vcb::SignedHeaders::from_lookup(|name| headers.get(name).and_then(|v| v.to_str().ok()));
+    let signed =
+        vcb::SignedHeaders::from_lookup(|name| headers.get(name).and_then(|v| v.to_str().ok()));
     let verified = vcb::verify_notification(&merchant, &signed, &body, now);
     let (reply, verdict) = match &verified {
         Err(e) => (e.notify_reply(), Verdict::refused(e)),
@@ -144,10 +175,24 @@ async fn vcb_notify(State(app): State<AppState>, headers: HeaderMap, body: Bytes
         }
     };
     let reply_body = reply.body();
-    ledger(&app, "vcb", "notify", None, &headers, &body, verdict, reply.http_status(), &reply_body).await;
+    ledger(
+        &app,
+        "vcb",
+        "notify",
+        None,
+        &headers,
+        &body,
+        verdict,
+        reply.http_status(),
+        &reply_body,
+    )
+    .await;
     let mut response = json_response(reply.http_status(), reply_body.clone());
     for (name, value) in vcb::sign_headers(&merchant, now, reply_body.as_bytes()) {
-        if let (Ok(name), Ok(value)) = (HeaderName::from_bytes(name.as_bytes()), HeaderValue::from_str(&value)) {
+        if let (Ok(name), Ok(value)) = (
+            HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(&value),
+        ) {
             response.headers_mut().insert(name, value);
         }
     }
@@ -157,7 +202,9 @@ async fn vcb_notify(State(app): State<AppState>, headers: HeaderMap, body: Bytes
 fn vcb_reply(applied: &Result<Applied, crate::store::StoreError>) -> vcb::NotifyReply {
     use vcb::NotifyReply::*;
     match applied {
-        Ok(Applied::Paid | Applied::FailureRecorded | Applied::Repeat | Applied::NotFinal) => Recorded,
+        Ok(Applied::Paid | Applied::FailureRecorded | Applied::Repeat | Applied::NotFinal) => {
+            Recorded
+        }
         Ok(Applied::DuplicatePayment { .. }) => Recorded,
         Ok(Applied::AmountMismatch) => AmountMismatch,
         Ok(Applied::UnknownReference) => UnknownOrderRef,
@@ -176,12 +223,30 @@ async fn bidv_inquiry(State(app): State<AppState>, headers: HeaderMap, body: Byt
         Ok(inquiry) => bill_answer(&app, &inquiry.bill_code, now).await,
     };
     let reply_body = reply.to_json(&partner);
-    let verdict = Verdict { reference: Some(&reply.bill_code), verdict: format!("inquiry {}", reply.code.as_str()) };
-    ledger(&app, "bidv", "inquiry", None, &headers, &body, verdict, 200, &reply_body).await;
+    let verdict = Verdict {
+        reference: Some(&reply.bill_code),
+        verdict: format!("inquiry {}", reply.code.as_str()),
+    };
+    ledger(
+        &app,
+        "bidv",
+        "inquiry",
+        None,
+        &headers,
+        &body,
+        verdict,
+        200,
+        &reply_body,
+    )
+    .await;
     json_response(200, reply_body)
 }
 
-async fn bill_answer(app: &AppState, bill: &str, now: chrono::DateTime<chrono::Utc>) -> bidv::InquiryReply {
+async fn bill_answer(
+    app: &AppState,
+    bill: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> bidv::InquiryReply {
     use bidv::InquiryCode::*;
     let attempt = match app.store.attempt_by_reference(bill).await {
         Ok(Some(a)) if a.bank == bank_adapters::BankCode::Bidv => a,
@@ -208,27 +273,52 @@ async fn bidv_notify(State(app): State<AppState>, headers: HeaderMap, body: Byte
     };
     let verified = bidv::verify_notification(&partner, &body);
     let (reply, verdict) = match &verified {
-        Err(e) => (bidv::NotifyReply::echoing(e.notify_code(), &body), Verdict::refused(e)),
+        Err(e) => (
+            bidv::NotifyReply::echoing(e.notify_code(), &body),
+            Verdict::refused(e),
+        ),
         Ok(cb) if cb.status != TxnStatus::Paid => {
             let reply = bidv::NotifyReply::echoing(bidv::NotifyCode::Error, &body);
-            (reply, Verdict::refused("a BIDV notification that is not a success"))
+            (
+                reply,
+                Verdict::refused("a BIDV notification that is not a success"),
+            )
         }
         Ok(cb) => {
             let applied = apply(&app, cb).await;
             let code = bidv_code(&applied);
             let txn = cb.bank_txn_id.clone().unwrap_or_default();
-            (bidv::NotifyReply { code, bank_txn_id: txn }, Verdict::of(cb, &applied))
+            (
+                bidv::NotifyReply {
+                    code,
+                    bank_txn_id: txn,
+                },
+                Verdict::of(cb, &applied),
+            )
         }
     };
     let reply_body = reply.to_json(&partner);
-    ledger(&app, "bidv", "notify", None, &headers, &body, verdict, 200, &reply_body).await;
+    ledger(
+        &app,
+        "bidv",
+        "notify",
+        None,
+        &headers,
+        &body,
+        verdict,
+        200,
+        &reply_body,
+    )
+    .await;
     json_response(200, reply_body)
 }
 
 fn bidv_code(applied: &Result<Applied, crate::store::StoreError>) -> bidv::NotifyCode {
     use bidv::NotifyCode::*;
     match applied {
-        Ok(Applied::Paid | Applied::Repeat | Applied::FailureRecorded | Applied::NotFinal) => Recorded,
+        Ok(Applied::Paid | Applied::Repeat | Applied::FailureRecorded | Applied::NotFinal) => {
+            Recorded
+        }
         Ok(Applied::DuplicatePayment { .. }) => PaidByAnother,
         Ok(Applied::AmountMismatch) => AmountMismatch,
         Ok(Applied::UnknownReference) => BillNotFound,

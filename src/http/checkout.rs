@@ -33,12 +33,22 @@ pub fn router() -> Router<AppState> {
 pub const FIRST_QUERY_AFTER: Duration = Duration::minutes(5);
 
 fn not_found() -> Response {
-    message(StatusCode::NOT_FOUND, "Không tìm thấy", "Không tìm thấy yêu cầu thanh toán này.", None)
+    message(
+        StatusCode::NOT_FOUND,
+        "Không tìm thấy",
+        "Không tìm thấy yêu cầu thanh toán này.",
+        None,
+    )
 }
 
 fn unavailable() -> Response {
     let text = "Hệ thống đang bận, vui lòng thử lại sau ít phút.";
-    message(StatusCode::SERVICE_UNAVAILABLE, "Tạm thời gián đoạn", text, None)
+    message(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "Tạm thời gián đoạn",
+        text,
+        None,
+    )
 }
 
 /// The status a citizen should see: a pending order past its expiry is expired, even before
@@ -69,11 +79,18 @@ async fn available_banks(
     order: &Order,
     now: DateTime<Utc>,
 ) -> Result<Vec<(BankCode, BeneficiarySetting)>, crate::store::StoreError> {
-    let settings = app.store.beneficiary_settings(&order.agency_code, None).await?;
+    let settings = app
+        .store
+        .beneficiary_settings(&order.agency_code, None)
+        .await?;
     let kinds = order.kinds();
     let mut banks = Vec::new();
     for bank in super::orders::configured_banks(app) {
-        let of_bank: Vec<_> = settings.iter().filter(|s| s.bank == bank).cloned().collect();
+        let of_bank: Vec<_> = settings
+            .iter()
+            .filter(|s| s.bank == bank)
+            .cloned()
+            .collect();
         if let Some(s) = single_account(&of_bank, &kinds, Some(&order.procedure_code), now) {
             banks.push((bank, s.clone()));
         }
@@ -82,8 +99,12 @@ async fn available_banks(
 }
 
 async fn show_checkout(State(app): State<AppState>, Path(id): Path<String>) -> Response {
-    let Ok(order) = app.store.order(&id).await else { return unavailable() };
-    let Some(order) = order else { return not_found() };
+    let Ok(order) = app.store.order(&id).await else {
+        return unavailable();
+    };
+    let Some(order) = order else {
+        return not_found();
+    };
     let now = app.clock.now();
     let agency_name = match app.store.agency(&order.agency_code).await {
         Ok(a) => a.map(|a| a.name).unwrap_or_default(),
@@ -104,8 +125,10 @@ async fn show_checkout(State(app): State<AppState>, Path(id): Path<String>) -> R
         .iter()
         .map(|i| context! { kind => i.kind.vietnamese(), name => i.name, amount => i.amount.to_vietnamese() })
         .collect();
-    let banks: Vec<_> =
-        banks.iter().map(|(b, _)| context! { code => b.as_str(), name => display_name(*b) }).collect();
+    let banks: Vec<_> = banks
+        .iter()
+        .map(|(b, _)| context! { code => b.as_str(), name => display_name(*b) })
+        .collect();
     page(
         StatusCode::OK,
         "checkout.html",
@@ -133,7 +156,9 @@ fn new_reference() -> String {
     use rand::Rng;
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
     let mut rng = rand::rngs::OsRng;
-    (0..12).map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char).collect()
+    (0..12)
+        .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
+        .collect()
 }
 
 /// The citizen's address for `vnp_IpAddr`: the proxy's `X-Forwarded-For` when the peer is a
@@ -166,19 +191,35 @@ async fn choose_bank(
 ) -> Response {
     let back = format!("/checkout/{id}");
     let Ok(Form(choice)) = form else {
-        return message(StatusCode::UNPROCESSABLE_ENTITY, "Chưa chọn ngân hàng", "Vui lòng chọn một ngân hàng.", Some(&back));
+        return message(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Chưa chọn ngân hàng",
+            "Vui lòng chọn một ngân hàng.",
+            Some(&back),
+        );
     };
-    let Ok(order) = app.store.order(&id).await else { return unavailable() };
-    let Some(order) = order else { return not_found() };
+    let Ok(order) = app.store.order(&id).await else {
+        return unavailable();
+    };
+    let Some(order) = order else {
+        return not_found();
+    };
     let now = app.clock.now();
     if shown_status(&order, now) != OrderStatus::Pending {
         return Redirect::to(&back).into_response();
     }
-    let Ok(banks) = available_banks(&app, &order, now).await else { return unavailable() };
+    let Ok(banks) = available_banks(&app, &order, now).await else {
+        return unavailable();
+    };
     let chosen = bank_code(&choice.bank).and_then(|b| banks.iter().find(|(c, _)| *c == b));
     let Some((bank, setting)) = chosen else {
         let text = "Ngân hàng này không nhận thanh toán cho hồ sơ này.";
-        return message(StatusCode::UNPROCESSABLE_ENTITY, "Ngân hàng không hợp lệ", text, Some(&back));
+        return message(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Ngân hàng không hợp lệ",
+            text,
+            Some(&back),
+        );
     };
     let reference = new_reference();
     let create_date = vnpay_create_date(now);
@@ -203,7 +244,12 @@ async fn choose_bank(
         Ok((url, bank_payment_id)) => {
             let stored = app
                 .store
-                .attempt_redirected(&attempt, bank_payment_id.as_deref(), now + FIRST_QUERY_AFTER, now)
+                .attempt_redirected(
+                    &attempt,
+                    bank_payment_id.as_deref(),
+                    now + FIRST_QUERY_AFTER,
+                    now,
+                )
                 .await;
             if stored.is_err() {
                 return unavailable();
@@ -212,9 +258,20 @@ async fn choose_bank(
         }
         Err(e) => {
             tracing::warn!(error = %e, bank = %bank, reference, "bank did not start the payment");
-            let _ = app.store.attempt_not_started(&attempt, "not_started", now).await;
-            let text = format!("{} tạm thời không phản hồi. Vui lòng chọn ngân hàng khác hoặc thử lại.", display_name(*bank));
-            message(StatusCode::BAD_GATEWAY, "Không kết nối được ngân hàng", &text, Some(&back))
+            let _ = app
+                .store
+                .attempt_not_started(&attempt, "not_started", now)
+                .await;
+            let text = format!(
+                "{} tạm thời không phản hồi. Vui lòng chọn ngân hàng khác hoặc thử lại.",
+                display_name(*bank)
+            );
+            message(
+                StatusCode::BAD_GATEWAY,
+                "Không kết nối được ngân hàng",
+                &text,
+                Some(&back),
+            )
         }
     }
 }
@@ -226,7 +283,9 @@ fn return_reference(bank: BankCode, query: &str) -> Option<String> {
         BankCode::Vcb => "orderRef",
         BankCode::Bidv => "bill",
     };
-    form_urlencoded::parse(query.as_bytes()).find(|(k, _)| k == key).map(|(_, v)| v.into_owned())
+    form_urlencoded::parse(query.as_bytes())
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.into_owned())
 }
 
 /// Shows the result of a payment after the bank sends the browser back. Display only: state
@@ -237,21 +296,39 @@ async fn show_return(
     Path(bank): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Response {
-    let Some(bank) = bank_code(&bank) else { return not_found() };
+    let Some(bank) = bank_code(&bank) else {
+        return not_found();
+    };
     let query = query.unwrap_or_default();
     if !banks::return_is_genuine(&app.config, bank, &query) {
         let text = "Thông tin ngân hàng gửi về không hợp lệ. Kết quả thanh toán sẽ được cập nhật khi ngân hàng xác nhận.";
-        return message(StatusCode::BAD_REQUEST, "Không xác thực được kết quả", text, None);
+        return message(
+            StatusCode::BAD_REQUEST,
+            "Không xác thực được kết quả",
+            text,
+            None,
+        );
     }
-    let Some(reference) = return_reference(bank, &query) else { return not_found() };
-    let Ok(Some(attempt)) = app.store.attempt_by_reference(&reference).await else { return not_found() };
-    let Ok(Some(order)) = app.store.order(&attempt.order_id).await else { return not_found() };
-    let paid_here = order.payment.as_ref().filter(|p| p.reference == attempt.reference);
+    let Some(reference) = return_reference(bank, &query) else {
+        return not_found();
+    };
+    let Ok(Some(attempt)) = app.store.attempt_by_reference(&reference).await else {
+        return not_found();
+    };
+    let Ok(Some(order)) = app.store.order(&attempt.order_id).await else {
+        return not_found();
+    };
+    let paid_here = order
+        .payment
+        .as_ref()
+        .filter(|p| p.reference == attempt.reference);
     let (state_class, state_text, refresh) = match (order.status.is_paid(), attempt.status) {
         (true, _) => ("ok", "Hồ sơ đã thanh toán thành công", false),
-        (false, crate::domain::state::AttemptStatus::Failed) => {
-            ("bad", "Thanh toán không thành công. Bạn có thể thử lại.", false)
-        }
+        (false, crate::domain::state::AttemptStatus::Failed) => (
+            "bad",
+            "Thanh toán không thành công. Bạn có thể thử lại.",
+            false,
+        ),
         _ => ("wait", "Đang chờ ngân hàng xác nhận…", true),
     };
     page(

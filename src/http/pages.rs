@@ -14,7 +14,10 @@ fn templates() -> &'static Environment<'static> {
         let mut env = Environment::new();
         for (name, source) in [
             ("base.html", include_str!("../../templates/base.html")),
-            ("checkout.html", include_str!("../../templates/checkout.html")),
+            (
+                "checkout.html",
+                include_str!("../../templates/checkout.html"),
+            ),
             ("result.html", include_str!("../../templates/result.html")),
             ("message.html", include_str!("../../templates/message.html")),
         ] {
@@ -26,16 +29,27 @@ fn templates() -> &'static Environment<'static> {
 
 /// Renders `name` with `context` as a `status` page.
 pub fn page(status: StatusCode, name: &str, context: impl Serialize) -> Response {
-    match templates().get_template(name).and_then(|t| t.render(context)) {
+    match templates()
+        .get_template(name)
+        .and_then(|t| t.render(context))
+    {
         Ok(html) => (status, Html(html)).into_response(),
         Err(e) => {
             tracing::error!(error = %e, template = name, "page failed to render");
-            (StatusCode::INTERNAL_SERVER_ERROR, Html("Lỗi hệ thống".to_owned())).into_response()
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                Html("Lỗi hệ thống".to_owned()),
+            )
+                .into_response()
         }
     }
 }
 
 /// A page that tells the citizen what went wrong, in Vietnamese.
 pub fn message(status: StatusCode, title: &str, message: &str, back: Option<&str>) -> Response {
-    page(status, "message.html", minijinja::context! { title, message, back })
+    page(
+        status,
+        "message.html",
+        minijinja::context! { title, message, back },
+    )
 }

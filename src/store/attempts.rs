@@ -7,7 +7,9 @@ use super::transitions::lock_order;
 use super::{on_tx, with_pool, Store, StoreError, Tx};
 use crate::domain::agency::BeneficiarySetting;
 use crate::domain::bank::{bank_code, BankCode};
-use crate::domain::state::{attempt_transition, AttemptEvent, AttemptStatus, AttemptTransition, OrderStatus};
+use crate::domain::state::{
+    attempt_transition, AttemptEvent, AttemptStatus, AttemptTransition, OrderStatus,
+};
 use crate::domain::Vnd;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,7 +58,11 @@ impl AttemptRow {
     fn into_domain(self) -> Result<Attempt, StoreError> {
         Ok(Attempt {
             bank: parse_col("payment_attempts.bank", &self.bank, bank_code)?,
-            status: parse_col("payment_attempts.status", &self.status, AttemptStatus::parse)?,
+            status: parse_col(
+                "payment_attempts.status",
+                &self.status,
+                AttemptStatus::parse,
+            )?,
             amount: vnd(self.amount_vnd)?,
             id: self.id,
             order_id: self.order_id,
@@ -103,8 +109,10 @@ pub(crate) async fn attempt_by_reference_tx(
     reference: &str,
 ) -> Result<Option<Attempt>, StoreError> {
     let sql = format!("select {ATTEMPT_COLUMNS} from payment_attempts where reference = $1");
-    let row: Option<AttemptRow> =
-        on_tx!(tx, |c| sqlx::query_as(&sql).bind(reference).fetch_optional(c).await?);
+    let row: Option<AttemptRow> = on_tx!(tx, |c| sqlx::query_as(&sql)
+        .bind(reference)
+        .fetch_optional(c)
+        .await?);
     row.map(AttemptRow::into_domain).transpose()
 }
 
@@ -211,10 +219,15 @@ impl Store {
         tx.commit().await
     }
 
-    pub async fn attempt_by_reference(&self, reference: &str) -> Result<Option<Attempt>, StoreError> {
+    pub async fn attempt_by_reference(
+        &self,
+        reference: &str,
+    ) -> Result<Option<Attempt>, StoreError> {
         let sql = format!("select {ATTEMPT_COLUMNS} from payment_attempts where reference = $1");
-        let row: Option<AttemptRow> =
-            with_pool!(self, |pool| sqlx::query_as(&sql).bind(reference).fetch_optional(pool).await?);
+        let row: Option<AttemptRow> = with_pool!(self, |pool| sqlx::query_as(&sql)
+            .bind(reference)
+            .fetch_optional(pool)
+            .await?);
         row.map(AttemptRow::into_domain).transpose()
     }
 }

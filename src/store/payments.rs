@@ -67,9 +67,13 @@ impl Store {
         }
         let order_status = lock_order(&mut tx, &attempt.order_id).await?;
         // Re-read under the order's lock: a concurrent repeat may have just changed it.
-        let attempt = attempt_by_reference_tx(&mut tx, &cb.reference).await?.ok_or(StoreError::NotFound)?;
+        let attempt = attempt_by_reference_tx(&mut tx, &cb.reference)
+            .await?
+            .ok_or(StoreError::NotFound)?;
         let applied = match &cb.status {
-            TxnStatus::Paid => apply_success(&mut tx, cb, &attempt, order_status, now, public_url).await?,
+            TxnStatus::Paid => {
+                apply_success(&mut tx, cb, &attempt, order_status, now, public_url).await?
+            }
             TxnStatus::Failed { code } => apply_failure(&mut tx, &attempt, code, now).await?,
             TxnStatus::Cancelled => apply_failure(&mut tx, &attempt, "cancelled", now).await?,
             TxnStatus::Pending | TxnStatus::Refunded | TxnStatus::Unknown(_) => Applied::NotFinal,
@@ -85,10 +89,12 @@ async fn apply_failure(
     code: &str,
     now: DateTime<Utc>,
 ) -> Result<Applied, StoreError> {
-    Ok(match transition_attempt(tx, attempt, AttemptEvent::Failed, Some(code), now).await? {
-        AttemptTransition::To(_) => Applied::FailureRecorded,
-        AttemptTransition::AlreadyFinal | AttemptTransition::Refused => Applied::Repeat,
-    })
+    Ok(
+        match transition_attempt(tx, attempt, AttemptEvent::Failed, Some(code), now).await? {
+            AttemptTransition::To(_) => Applied::FailureRecorded,
+            AttemptTransition::AlreadyFinal | AttemptTransition::Refused => Applied::Repeat,
+        },
+    )
 }
 
 async fn apply_success(
@@ -100,7 +106,9 @@ async fn apply_success(
     public_url: &str,
 ) -> Result<Applied, StoreError> {
     let Some(txn_id) = cb.bank_txn_id.as_deref().filter(|t| !t.is_empty()) else {
-        return Err(StoreError::Corrupt("a success without a bank transaction id".into()));
+        return Err(StoreError::Corrupt(
+            "a success without a bank transaction id".into(),
+        ));
     };
     let kind = if !cb.currency_is_vnd || cb.amount != attempt.amount {
         PaymentKind::AmountMismatch
@@ -113,42 +121,82 @@ async fn apply_success(
     if !insert_payment(tx, cb, attempt, txn_id, kind, paid_at, now).await? {
         return Ok(Applied::Repeat);
     }
-    let was_final = matches!(attempt.status, AttemptStatus::Succeeded | AttemptStatus::Failed);
+    let was_final = matches!(
+        attempt.status,
+        AttemptStatus::Succeeded | AttemptStatus::Failed
+    );
     let actor = format!("bank:{}", cb.bank);
     match kind {
         PaymentKind::AmountMismatch => {
             let detail = format!("{txn_id}: {} đồng against {}", cb.amount, attempt.amount);
-            record_event(tx, &attempt.order_id, "amount_mismatch", Some(order_status), order_status, &actor, now, Some(&detail)).await?;
+            record_event(
+                tx,
+                &attempt.order_id,
+                "amount_mismatch",
+                Some(order_status),
+                order_status,
+                &actor,
+                now,
+                Some(&detail),
+            )
+            .await?;
             return Ok(Applied::AmountMismatch);
         }
         PaymentKind::Duplicate => {
             transition_attempt(tx, attempt, AttemptEvent::Succeeded, Some("00"), now).await?;
-            record_event(tx, &attempt.order_id, "duplicate_payment", Some(order_status), order_status, &actor, now, Some(txn_id)).await?;
-            return Ok(Applied::DuplicatePayment { attempt_was_final: was_final });
+            record_event(
+                tx,
+                &attempt.order_id,
+                "duplicate_payment",
+                Some(order_status),
+                order_status,
+                &actor,
+                now,
+                Some(txn_id),
+            )
+            .await?;
+            return Ok(Applied::DuplicatePayment {
+                attempt_was_final: was_final,
+            });
         }
         PaymentKind::Payment => {}
     }
     transition_attempt(tx, attempt, AttemptEvent::Succeeded, Some("00"), now).await?;
-    match transition_order(tx, &attempt.order_id, OrderEvent::PaymentSucceeded, &actor, now, public_url).await? {
+    match transition_order(
+        tx,
+        &attempt.order_id,
+        OrderEvent::PaymentSucceeded,
+        &actor,
+        now,
+        public_url,
+    )
+    .await?
+    {
         OrderTransition::To(_) | OrderTransition::ToFlagged(..) => {
-            on_tx!(tx, |c| sqlx::query("update orders set paid_at = $2 where id = $1")
-                .bind(&attempt.order_id)
-                .bind(paid_at)
-                .execute(c)
-                .await
-                .map(|r| r.rows_affected())?);
+            on_tx!(tx, |c| sqlx::query(
+                "update orders set paid_at = $2 where id = $1"
+            )
+            .bind(&attempt.order_id)
+            .bind(paid_at)
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected())?);
             Ok(Applied::Paid)
         }
         // Unreachable while the order's lock is held (kind was chosen from its status), but the
         // state machine has the last word: record the money as a duplicate rather than lose it.
         OrderTransition::DuplicatePayment | OrderTransition::Refused => {
-            on_tx!(tx, |c| sqlx::query("update payments set kind = 'duplicate' where bank = $1 and bank_txn_id = $2")
-                .bind(cb.bank.as_str())
-                .bind(txn_id)
-                .execute(c)
-                .await
-                .map(|r| r.rows_affected())?);
-            Ok(Applied::DuplicatePayment { attempt_was_final: was_final })
+            on_tx!(tx, |c| sqlx::query(
+                "update payments set kind = 'duplicate' where bank = $1 and bank_txn_id = $2"
+            )
+            .bind(cb.bank.as_str())
+            .bind(txn_id)
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected())?);
+            Ok(Applied::DuplicatePayment {
+                attempt_was_final: was_final,
+            })
         }
     }
 }
@@ -198,7 +246,11 @@ pub struct InboundCallback<'a> {
 }
 
 impl Store {
-    pub async fn record_inbound(&self, c: &InboundCallback<'_>, now: DateTime<Utc>) -> Result<(), StoreError> {
+    pub async fn record_inbound(
+        &self,
+        c: &InboundCallback<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
         on_tx!(&mut tx, |conn| sqlx::query(
             "insert into inbound_callbacks (bank, endpoint, received_at, raw_query, raw_headers,

@@ -206,7 +206,9 @@ pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Config)) 
     let db = TestDb::create(&backend).await;
     let mut config = test_config(&db);
     adjust(&mut config);
-    let listener = tokio::net::TcpListener::bind(&config.server.listen).await.unwrap();
+    let listener = tokio::net::TcpListener::bind(&config.server.listen)
+        .await
+        .unwrap();
     start(db, config, listener, None).await
 }
 
@@ -259,7 +261,9 @@ async fn start(
     banks: Option<Banks>,
 ) -> TestApp {
     let clock = Clock::default();
-    let app = App::build_on(config.clone(), clock.clone(), listener).await.expect("PayHub builds");
+    let app = App::build_on(config.clone(), clock.clone(), listener)
+        .await
+        .expect("PayHub builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     config.server.public_url = address.clone();
     let store = app.state().store.clone();
@@ -270,7 +274,13 @@ async fn start(
     let now = clock.now();
     let key = |role, name: &'static str| {
         let store = store.clone();
-        async move { store.create_key(name, role, "test", now).await.unwrap().secret }
+        async move {
+            store
+                .create_key(name, role, "test", now)
+                .await
+                .unwrap()
+                .secret
+        }
     };
     TestApp {
         admin_key: key(Role::Admin, "test-admin").await,
@@ -280,7 +290,10 @@ async fn start(
         store,
         clock,
         config,
-        client: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap(),
+        client: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap(),
         banks,
         stop: Some(stop),
         server: Some(server),

@@ -204,7 +204,8 @@ async fn a_second_open_order_for_a_dossier_is_a_conflict_until_the_first_closes(
 
 async fn every_invalid_order_is_refused_with_a_field_level_problem(backend: Backend) {
     let app = app_with_agency(backend).await;
-    let cases: Vec<(&str, Box<dyn Fn(&mut Value)>)> = vec![
+    type Mutation = Box<dyn Fn(&mut Value)>;
+    let cases: Vec<(&str, Mutation)> = vec![
         (
             "items[0].amount",
             Box::new(|b| b["items"][0]["amount"] = json!("150000.5")),
