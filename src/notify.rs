@@ -25,7 +25,6 @@ const MAX_BACKOFF_SECS: i64 = 3600;
 const SNIPPET_CHARS: usize = 500;
 const SNIPPET_READ_BYTES: usize = 4 * SNIPPET_CHARS;
 const IDLE_PAUSE: Duration = Duration::from_secs(1);
-const ERROR_PAUSE: Duration = Duration::from_secs(5);
 
 #[derive(Debug, thiserror::Error)]
 pub enum NotifyError {
@@ -159,21 +158,8 @@ fn error_text(e: &dyn std::error::Error) -> String {
 
 /// Delivers notifications until shutdown, pausing when none is due or the database fails. An
 /// attempt in flight at shutdown is finished, not abandoned, so its outcome is recorded.
-pub async fn run(app: AppState, mut stop: Shutdown) {
-    while !*stop.borrow() {
-        let pause = match deliver_due(&app).await {
-            Ok(Outcome::Done) => continue,
-            Ok(Outcome::Idle) => IDLE_PAUSE,
-            Err(e) => {
-                tracing::error!(error.cause_chain = ?e, "notification pass failed");
-                ERROR_PAUSE
-            }
-        };
-        tokio::select! {
-            _ = tokio::time::sleep(pause) => {}
-            changed = stop.changed() => if changed.is_err() { return },
-        }
-    }
+pub async fn run(app: AppState, stop: Shutdown) {
+    crate::workers::repeat("notifications", IDLE_PAUSE, stop, || deliver_due(&app)).await
 }
 
 #[cfg(test)]

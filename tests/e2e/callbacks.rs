@@ -21,6 +21,7 @@ on_both_backends!(
     a_payment_after_expiry_marks_the_order_paid_and_flagged,
     a_second_payment_of_a_paid_order_is_recorded_as_a_duplicate,
     a_wrong_amount_is_recorded_for_refund_and_the_order_stays_unpaid,
+    bidv_inquiry_answers_for_payable_paid_expired_and_unknown_bills,
 );
 
 const BANKS: [&str; 3] = ["vnpay", "vcb", "bidv"];
@@ -504,5 +505,80 @@ async fn a_wrong_amount_is_recorded_for_refund_and_the_order_stays_unpaid(backen
     assert_eq!(
         order_json(&app, order["id"].as_str().unwrap()).await["status"],
         "pending"
+    );
+}
+
+/// A BIDV inquiry for `bill`, signed with `secret`, timed by PayHub's (test) clock.
+fn inquiry(app: &TestApp, bill: &str, secret: &str) -> String {
+    use bank_adapters::bidv::wire::{signed_json, INQUIRY};
+    let at = app.clock.now().with_timezone(&payhub::clock::vietnam());
+    let body = json!({"MaDoiTac": "DVCQG", "MaHoaDon": bill, "ThoiGian": at.format("%Y%m%d%H%M%S").to_string()});
+    signed_json(secret, INQUIRY, &body)
+}
+
+async fn ask(app: &TestApp, body: String) -> Value {
+    let reply = app
+        .client
+        .post(app.url("/callbacks/bidv/inquiry"))
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    reply.json().await.unwrap()
+}
+
+async fn bidv_inquiry_answers_for_payable_paid_expired_and_unknown_bills(backend: Backend) {
+    let app = app(backend).await;
+    let secret = crate::helpers::BIDV_SECRET;
+    let (order, page) = checkout(&app, "000.00.12.H29-1", "bidv").await;
+    let bill = page
+        .split("bill=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap()
+        .to_owned();
+    let payable = ask(&app, inquiry(&app, &bill, secret)).await;
+    assert_eq!(
+        (payable["MaLoi"].as_str(), payable["SoTien"].as_i64()),
+        (Some("00"), Some(650_000)),
+        "{payable}"
+    );
+    assert_eq!(payable["TenKhachHang"], "NGUYEN VAN A");
+    assert_eq!(
+        ask(&app, inquiry(&app, "NOSUCHBILL01", secret)).await["MaLoi"],
+        "01"
+    );
+    assert_eq!(
+        ask(&app, inquiry(&app, &bill, "wrong-secret")).await["MaLoi"],
+        "97"
+    );
+
+    press(&app, &page, "approve").await;
+    wait_for(&app, order["id"].as_str().unwrap(), |o| {
+        o["status"] == "paid"
+    })
+    .await;
+    assert_eq!(ask(&app, inquiry(&app, &bill, secret)).await["MaLoi"], "02");
+
+    let (_, page) = checkout(&app, "000.00.12.H29-2", "bidv").await;
+    let late_bill = page
+        .split("bill=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap()
+        .to_owned();
+    app.clock.advance(chrono::Duration::minutes(31));
+    assert_eq!(
+        ask(&app, inquiry(&app, &late_bill, secret)).await["MaLoi"],
+        "03"
+    );
+    assert_eq!(
+        count(&app, "select count(*) from payments").await,
+        1,
+        "inquiries change nothing"
     );
 }

@@ -16,6 +16,7 @@ on_both_backends!(
     every_invalid_order_is_refused_with_a_field_level_problem,
     a_portal_key_sees_only_its_own_orders,
     orders_past_their_expiry_are_expired_once,
+    the_expiry_worker_expires_orders_on_its_own,
 );
 
 async fn app_with_agency(backend: Backend) -> TestApp {
@@ -369,6 +370,32 @@ async fn orders_past_their_expiry_are_expired_once(backend: Backend) {
     )
     .await;
     assert_eq!(notifications, 4, "one notification per expired order");
+}
+
+async fn the_expiry_worker_expires_orders_on_its_own(backend: Backend) {
+    let app = crate::helpers::spawn_app_with(backend, |c| c.server.workers = true).await;
+    app.seed_agency(AGENCY, "http://localhost:9/notify").await;
+    let mut body = order_body("000.00.12.H29-1");
+    body["expires_in_minutes"] = json!(5);
+    let order: Value = app.create_order("w", &body).await.json().await.unwrap();
+    let path = format!("/api/v1/orders/{}", order["id"].as_str().unwrap());
+    app.clock.advance(Duration::minutes(6));
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+    let mut status = Value::Null;
+    while tokio::time::Instant::now() < deadline {
+        status = app
+            .get(&path, &app.admin_key)
+            .await
+            .json::<Value>()
+            .await
+            .unwrap()["status"]
+            .clone();
+        if status == "expired" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(status, "expired");
 }
 
 pub async fn count(app: &TestApp, sql: &str) -> i64 {
