@@ -18,5 +18,6 @@ pub fn spawn_all(state: &AppState, stop: Shutdown) -> Vec<JoinHandle<()>> {
         return Vec::new();
     }
     let notify = tokio::spawn(crate::notify::run(state.clone(), stop.clone()));
-    vec![notify]
+    let sync = tokio::spawn(crate::pending_sync::run(state.clone(), stop.clone()));
+    vec![notify, sync]
 }
