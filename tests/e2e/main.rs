@@ -11,3 +11,5 @@ mod foundation;
 mod notifications;
 mod orders;
 mod reconciliation;
+mod refunds;
+mod sync;
