@@ -35,9 +35,12 @@ pub async fn query_attempt(
     };
     // The adapters verify the signature; the hub checks the answer is about what it asked.
     match &answer {
-        QueryAnswer::Found(cb) if cb.reference != attempt.reference => Err(BankCallError::Refused(
-            format!("the bank answered about {}, not {}", cb.reference, attempt.reference),
-        )),
+        QueryAnswer::Found(cb) if cb.reference != attempt.reference => {
+            Err(BankCallError::Refused(format!(
+                "the bank answered about {}, not {}",
+                cb.reference, attempt.reference
+            )))
+        }
         _ => Ok(answer),
     }
 }
@@ -63,10 +66,14 @@ async fn query_vnpay(
     let code = attempt.terminal_code.as_deref().unwrap_or_default();
     let terminal = vnpay_terminal(&app.config, code).ok_or_else(not_configured)?;
     // vnpay.md §3: vnp_TransactionDate is the original vnp_CreateDate, stored on the attempt.
-    let transaction_date =
-        vnpay_transaction_date(attempt).ok_or_else(|| refused("the attempt has no vnp_CreateDate"))?;
+    let transaction_date = vnpay_transaction_date(attempt)
+        .ok_or_else(|| refused("the attempt has no vnp_CreateDate"))?;
     let request = vnpay::QueryDrRequest {
-        request_id: format!("Q{}{}", attempt.reference, now.timestamp_millis() % 100_000_000),
+        request_id: format!(
+            "Q{}{}",
+            attempt.reference,
+            now.timestamp_millis() % 100_000_000
+        ),
         txn_ref: attempt.reference.clone(),
         order_info: format!("Truy van giao dich {}", attempt.reference),
         transaction_no: None,
@@ -103,7 +110,9 @@ async fn query_vcb(
         Some(id) => vcb::PaymentLookup::PaymentId(id),
         None => vcb::PaymentLookup::OrderRef(&attempt.reference),
     };
-    let mut request = app.http.get(format!("{}{}", cfg.base_url, vcb::query_path(lookup)));
+    let mut request = app
+        .http
+        .get(format!("{}{}", cfg.base_url, vcb::query_path(lookup)));
     // vcb.md "Signing": a GET signs the empty body.
     for (name, value) in vcb::sign_headers(&merchant, now.timestamp(), b"") {
         request = request.header(name, value);
@@ -114,7 +123,11 @@ async fn query_vcb(
     let bytes = reply.bytes().await?;
     let signed =
         vcb::SignedHeaders::from_lookup(|name| headers.get(name).and_then(|v| v.to_str().ok()));
-    let reply = vcb::Reply { status, headers: signed, body: &bytes };
+    let reply = vcb::Reply {
+        status,
+        headers: signed,
+        body: &bytes,
+    };
     match vcb::parse_query_reply(&merchant, &reply, app.clock.now().timestamp()).map_err(refused)? {
         Some(cb) => Ok(QueryAnswer::Found(cb)),
         None => Ok(QueryAnswer::NotFound),
@@ -140,9 +153,14 @@ async fn query_bidv(
     let bytes = reply.bytes().await?;
     let bill = bidv::verify_query_reply(&partner, &attempt.reference, &bytes).map_err(refused)?;
     match (&bill.code, bill.status) {
-        (bidv::ReplyCode::Ok, Some(status)) => {
-            Ok(QueryAnswer::Found(bidv_callback(&partner, attempt, bill.bank_txn_id, bill.amount, bill.paid_at, status)))
-        }
+        (bidv::ReplyCode::Ok, Some(status)) => Ok(QueryAnswer::Found(bidv_callback(
+            &partner,
+            attempt,
+            bill.bank_txn_id,
+            bill.amount,
+            bill.paid_at,
+            status,
+        ))),
         (bidv::ReplyCode::Unknown(code), _) if code == "01" => Ok(QueryAnswer::NotFound),
         (code, _) => Err(refused(format!("bill query {code:?}"))),
     }
@@ -169,6 +187,8 @@ fn bidv_callback(
         paid_at,
         credit_account: Some(attempt.account_no.clone()),
         // The query does not say through which channel the citizen paid.
-        detail: CallbackDetail::Bidv { channel: String::new() },
+        detail: CallbackDetail::Bidv {
+            channel: String::new(),
+        },
     }
 }

@@ -25,21 +25,32 @@ pub fn can_refund(app: &AppState, bank: BankCode, terminal: Option<&str>) -> boo
     }
 }
 
-pub async fn request_refund(app: &AppState, r: &PendingRefund, actor: &str, now: DateTime<Utc>) -> RefundOutcome {
+pub async fn request_refund(
+    app: &AppState,
+    r: &PendingRefund,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> RefundOutcome {
     let sent = match r.payment.attempt.bank {
         BankCode::Vnpay => refund_vnpay(app, r, actor, now).await,
         BankCode::Vcb => refund_vcb(app, r, now).await,
         BankCode::Bidv => refund_bidv(app, r, now).await,
     };
-    sent.unwrap_or_else(|e| RefundOutcome::Failed { reason: e.to_string() })
+    sent.unwrap_or_else(|e| RefundOutcome::Failed {
+        reason: e.to_string(),
+    })
 }
 
 fn outcome(status: RefundStatus, bank_refund_id: Option<String>) -> RefundOutcome {
     match status {
         RefundStatus::Succeeded => RefundOutcome::Succeeded { bank_refund_id },
         RefundStatus::Pending => RefundOutcome::Pending { bank_refund_id },
-        RefundStatus::Failed => RefundOutcome::Failed { reason: "the bank says the refund failed".into() },
-        RefundStatus::Unknown(s) => RefundOutcome::Failed { reason: format!("the bank answered status {s:?}") },
+        RefundStatus::Failed => RefundOutcome::Failed {
+            reason: "the bank says the refund failed".into(),
+        },
+        RefundStatus::Unknown(s) => RefundOutcome::Failed {
+            reason: format!("the bank answered status {s:?}"),
+        },
     }
 }
 
@@ -47,18 +58,31 @@ fn refused(e: impl std::fmt::Display) -> BankCallError {
     BankCallError::Refused(e.to_string())
 }
 
-async fn refund_vnpay(app: &AppState, r: &PendingRefund, actor: &str, now: DateTime<Utc>) -> Result<RefundOutcome, BankCallError> {
+async fn refund_vnpay(
+    app: &AppState,
+    r: &PendingRefund,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<RefundOutcome, BankCallError> {
     let not_configured = || BankCallError::NotConfigured(BankCode::Vnpay);
     let cfg = app.config.banks.vnpay.as_ref().ok_or_else(not_configured)?;
     let attempt = &r.payment.attempt;
-    let terminal = vnpay_terminal(&app.config, attempt.terminal_code.as_deref().unwrap_or_default())
-        .ok_or_else(not_configured)?;
-    let transaction_date = vnpay_transaction_date(attempt).ok_or_else(|| refused("the attempt has no vnp_CreateDate"))?;
+    let terminal = vnpay_terminal(
+        &app.config,
+        attempt.terminal_code.as_deref().unwrap_or_default(),
+    )
+    .ok_or_else(not_configured)?;
+    let transaction_date = vnpay_transaction_date(attempt)
+        .ok_or_else(|| refused("the attempt has no vnp_CreateDate"))?;
     // vnpay.md §3: 02 gives back the whole transaction, 03 a part of it.
     let whole = r.payment.refunded.is_zero() && r.amount == r.payment.amount;
     let request = vnpay::RefundRequest {
         request_id: r.refund_ref.clone(),
-        kind: if whole { vnpay::RefundKind::Full } else { vnpay::RefundKind::Partial },
+        kind: if whole {
+            vnpay::RefundKind::Full
+        } else {
+            vnpay::RefundKind::Partial
+        },
         txn_ref: attempt.reference.clone(),
         amount: r.amount,
         transaction_no: Some(r.payment.bank_txn_id.clone()),
@@ -69,46 +93,82 @@ async fn refund_vnpay(app: &AppState, r: &PendingRefund, actor: &str, now: DateT
         order_info: vnpay::sanitize_order_info(&r.reason),
     };
     let body = vnpay::refund_body(&terminal, &request);
-    let reply = app.http.post(&cfg.api_url).header("content-type", "application/json").body(body).send().await?;
+    let reply = app
+        .http
+        .post(&cfg.api_url)
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await?;
     let bytes = reply.bytes().await?;
     let answer = vnpay::verify_refund_response(&terminal, &bytes).map_err(refused)?;
     Ok(match (answer.code, answer.status) {
         (vnpay::ApiCode::Ok, Some(status)) => outcome(status, answer.bank_txn_id),
-        (code, _) => RefundOutcome::Failed { reason: format!("VNPAY refused ({code:?}): {}", answer.message) },
+        (code, _) => RefundOutcome::Failed {
+            reason: format!("VNPAY refused ({code:?}): {}", answer.message),
+        },
     })
 }
 
-async fn refund_vcb(app: &AppState, r: &PendingRefund, now: DateTime<Utc>) -> Result<RefundOutcome, BankCallError> {
+async fn refund_vcb(
+    app: &AppState,
+    r: &PendingRefund,
+    now: DateTime<Utc>,
+) -> Result<RefundOutcome, BankCallError> {
     let not_configured = || BankCallError::NotConfigured(BankCode::Vcb);
     let cfg = app.config.banks.vcb.as_ref().ok_or_else(not_configured)?;
     let merchant = vcb_merchant(&app.config).ok_or_else(not_configured)?;
-    let payment_id = r.payment.attempt.bank_payment_id.as_deref().ok_or_else(|| refused("no VCB paymentId"))?;
+    let payment_id = r
+        .payment
+        .attempt
+        .bank_payment_id
+        .as_deref()
+        .ok_or_else(|| refused("no VCB paymentId"))?;
     let body = vcb::refund_body(&vcb::RefundOrder {
         refund_ref: r.refund_ref.clone(),
         amount: r.amount,
         reason: vnpay::sanitize_order_info(&r.reason),
     });
-    let mut request = app.http.post(format!("{}{}", cfg.base_url, vcb::refund_path(payment_id)));
+    let mut request = app
+        .http
+        .post(format!("{}{}", cfg.base_url, vcb::refund_path(payment_id)));
     for (name, value) in vcb::sign_headers(&merchant, now.timestamp(), body.as_bytes()) {
         request = request.header(name, value);
     }
-    let reply = request.header("content-type", "application/json").body(body).send().await?;
+    let reply = request
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await?;
     let status = reply.status().as_u16();
     let headers = reply.headers().clone();
     let bytes = reply.bytes().await?;
-    let signed = vcb::SignedHeaders::from_lookup(|name| headers.get(name).and_then(|v| v.to_str().ok()));
-    let reply = vcb::Reply { status, headers: signed, body: &bytes };
-    Ok(match vcb::parse_refund_reply(&merchant, &reply, app.clock.now().timestamp()) {
-        Ok(receipt) => outcome(receipt.status, Some(receipt.refund_id)),
-        // A signed refusal (400, 404): VCB did not take the request.
-        Err(e @ (vcb::VcbError::RequestRefused { .. } | vcb::VcbError::NotFound)) => {
-            RefundOutcome::Failed { reason: format!("VCB refused: {e}") }
-        }
-        Err(e) => return Err(refused(e)),
-    })
+    let signed =
+        vcb::SignedHeaders::from_lookup(|name| headers.get(name).and_then(|v| v.to_str().ok()));
+    let reply = vcb::Reply {
+        status,
+        headers: signed,
+        body: &bytes,
+    };
+    Ok(
+        match vcb::parse_refund_reply(&merchant, &reply, app.clock.now().timestamp()) {
+            Ok(receipt) => outcome(receipt.status, Some(receipt.refund_id)),
+            // A signed refusal (400, 404): VCB did not take the request.
+            Err(e @ (vcb::VcbError::RequestRefused { .. } | vcb::VcbError::NotFound)) => {
+                RefundOutcome::Failed {
+                    reason: format!("VCB refused: {e}"),
+                }
+            }
+            Err(e) => return Err(refused(e)),
+        },
+    )
 }
 
-async fn refund_bidv(app: &AppState, r: &PendingRefund, now: DateTime<Utc>) -> Result<RefundOutcome, BankCallError> {
+async fn refund_bidv(
+    app: &AppState,
+    r: &PendingRefund,
+    now: DateTime<Utc>,
+) -> Result<RefundOutcome, BankCallError> {
     let not_configured = || BankCallError::NotConfigured(BankCode::Bidv);
     let cfg = app.config.banks.bidv.as_ref().ok_or_else(not_configured)?;
     let partner = bidv_partner(&app.config).ok_or_else(not_configured)?;
@@ -131,6 +191,8 @@ async fn refund_bidv(app: &AppState, r: &PendingRefund, now: DateTime<Utc>) -> R
     Ok(match (receipt.code, receipt.status) {
         // BIDV gives no refund id of its own: our MaHoanTien names it.
         (bidv::ReplyCode::Ok, Some(status)) => outcome(status, Some(receipt.refund_ref)),
-        (code, _) => RefundOutcome::Failed { reason: format!("BIDV refused ({code:?})") },
+        (code, _) => RefundOutcome::Failed {
+            reason: format!("BIDV refused ({code:?})"),
+        },
     })
 }

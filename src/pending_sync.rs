@@ -53,7 +53,9 @@ pub async fn sync_one(app: &AppState) -> Result<Outcome, SyncError> {
     };
     let (result, next) = ask(app, &attempt).await?;
     tracing::info!(attempt_id = attempt.id, bank = %attempt.bank, result, next = ?next, "pending sync");
-    app.store.record_query(&attempt, &result, next, app.clock.now()).await?;
+    app.store
+        .record_query(&attempt, &result, next, app.clock.now())
+        .await?;
     Ok(Outcome::Done)
 }
 

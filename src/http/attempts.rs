@@ -72,10 +72,19 @@ pub struct SettleBody {
 
 impl SettleBody {
     fn settlement(&self) -> Result<Settlement, ApiError> {
-        let txn = self.bank_txn_id.as_deref().map(str::trim).filter(|t| !t.is_empty());
+        let txn = self
+            .bank_txn_id
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty());
         match (self.outcome.as_str(), txn) {
-            ("paid", Some(txn)) if txn.len() <= 64 => Ok(Settlement::Paid { bank_txn_id: txn.to_owned() }),
-            ("paid", _) => Err(ApiError::invalid("bank_txn_id", "is required for paid (1-64 characters)")),
+            ("paid", Some(txn)) if txn.len() <= 64 => Ok(Settlement::Paid {
+                bank_txn_id: txn.to_owned(),
+            }),
+            ("paid", _) => Err(ApiError::invalid(
+                "bank_txn_id",
+                "is required for paid (1-64 characters)",
+            )),
             ("failed", _) => Ok(Settlement::Failed),
             _ => Err(ApiError::invalid("outcome", "must be paid or failed")),
         }
@@ -103,9 +112,18 @@ async fn settle_attempt(
     let public_url = &app.config.server.public_url;
     let attempt = app
         .store
-        .settle_attempt(id, &settlement, note, &caller.actor(), app.clock.now(), public_url)
+        .settle_attempt(
+            id,
+            &settlement,
+            note,
+            &caller.actor(),
+            app.clock.now(),
+            public_url,
+        )
         .await?;
-    Ok(Json(json!({"id": attempt.id, "order_id": attempt.order_id, "status": attempt.status,
-        "reference": attempt.reference, "bank": attempt.bank}))
+    Ok(Json(
+        json!({"id": attempt.id, "order_id": attempt.order_id, "status": attempt.status,
+        "reference": attempt.reference, "bank": attempt.bank}),
+    )
     .into_response())
 }

@@ -20,7 +20,10 @@ use crate::domain::Vnd;
 use crate::store::refunds::{NewRefund, RefundError, RefundStart};
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/api/v1/orders/{id}/refunds", post(create_refund).get(list_refunds))
+    Router::new().route(
+        "/api/v1/orders/{id}/refunds",
+        post(create_refund).get(list_refunds),
+    )
 }
 
 impl From<RefundError> for ApiError {
@@ -51,7 +54,9 @@ fn new_refund_ref() -> String {
     use rand::Rng;
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
     let mut rng = rand::rngs::OsRng;
-    let tail: String = (0..15).map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char).collect();
+    let tail: String = (0..15)
+        .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
+        .collect();
     format!("R{tail}")
 }
 
@@ -59,7 +64,9 @@ fn json_reply(status: u16, body: String, replayed: bool) -> Response {
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
     let mut response = (status, [(header::CONTENT_TYPE, "application/json")], body).into_response();
     if replayed {
-        response.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
+        response
+            .headers_mut()
+            .insert("idempotent-replayed", HeaderValue::from_static("true"));
     }
     response
 }
@@ -112,12 +119,22 @@ async fn create_refund(
     let outcome = if can_refund(&app, attempt.bank, attempt.terminal_code.as_deref()) {
         request_refund(&app, &pending, &actor, now).await
     } else {
-        crate::store::refunds::RefundOutcome::Failed { reason: format!("{} is not configured", attempt.bank) }
+        crate::store::refunds::RefundOutcome::Failed {
+            reason: format!("{} is not configured", attempt.bank),
+        }
     };
     let public_url = &app.config.server.public_url;
     let reply = app
         .store
-        .finish_refund(&pending, &outcome, &actor, caller.key_id, &key, app.clock.now(), public_url)
+        .finish_refund(
+            &pending,
+            &outcome,
+            &actor,
+            caller.key_id,
+            &key,
+            app.clock.now(),
+            public_url,
+        )
         .await?;
     Ok(json_reply(reply.status, reply.body, false))
 }

@@ -62,8 +62,10 @@ fn claim_sql(store: &Store) -> String {
 
 pub(crate) async fn attempt_by_id_tx(tx: &mut Tx, id: i64) -> Result<Option<Attempt>, StoreError> {
     let sql = format!("select {ATTEMPT_COLUMNS} from payment_attempts where id = $1");
-    let row: Option<AttemptRow> =
-        on_tx!(tx, |c| sqlx::query_as(&sql).bind(id).fetch_optional(c).await?);
+    let row: Option<AttemptRow> = on_tx!(tx, |c| sqlx::query_as(&sql)
+        .bind(id)
+        .fetch_optional(c)
+        .await?);
     row.map(AttemptRow::into_domain).transpose()
 }
 
@@ -115,8 +117,14 @@ impl Store {
         .map(|r| r.rows_affected())?);
         if next == NextQuery::GiveUp {
             if let Some(current) = attempt_by_id_tx(&mut tx, attempt.id).await? {
-                transition_attempt(&mut tx, &current, AttemptEvent::GaveUp, Some("unknown"), now)
-                    .await?;
+                transition_attempt(
+                    &mut tx,
+                    &current,
+                    AttemptEvent::GaveUp,
+                    Some("unknown"),
+                    now,
+                )
+                .await?;
             }
         }
         tx.commit().await
@@ -131,10 +139,12 @@ impl Store {
         let sql = "select id, order_id, bank, reference, status, amount_vnd, query_count,
                      last_queried_at, last_query_result, result_code, created_at
                    from payment_attempts where status = $1 order by created_at, id limit $2";
-        Ok(with_pool!(self, |pool| sqlx::query_as::<_, AttemptSummary>(sql)
-            .bind(status.as_str())
-            .bind(limit)
-            .fetch_all(pool)
-            .await?))
+        Ok(with_pool!(self, |pool| {
+            sqlx::query_as::<_, AttemptSummary>(sql)
+                .bind(status.as_str())
+                .bind(limit)
+                .fetch_all(pool)
+                .await?
+        }))
     }
 }

@@ -130,7 +130,11 @@ struct PaymentRow {
 }
 
 /// Claims the key; `Some(reply)` when it was claimed before.
-async fn claim_key(tx: &mut Tx, new: &NewRefund<'_>, now: DateTime<Utc>) -> Result<Option<StoredReply>, RefundError> {
+async fn claim_key(
+    tx: &mut Tx,
+    new: &NewRefund<'_>,
+    now: DateTime<Utc>,
+) -> Result<Option<StoredReply>, RefundError> {
     let claimed = on_tx!(tx, |c| sqlx::query(
         "insert into idempotency_keys (api_key_id, idempotency_key, request_fingerprint,
            response_status, response_body, created_at)
@@ -158,7 +162,11 @@ async fn claim_key(tx: &mut Tx, new: &NewRefund<'_>, now: DateTime<Utc>) -> Resu
         (false, _) => Err(RefundError::IdempotencyMismatch),
         // Claimed by a request whose bank call has not come back yet.
         (true, 0) => Err(RefundError::InProgress),
-        (true, status) => Ok(Some(StoredReply { status: status as u16, body, replayed: true })),
+        (true, status) => Ok(Some(StoredReply {
+            status: status as u16,
+            body,
+            replayed: true,
+        })),
     }
 }
 
@@ -194,7 +202,11 @@ impl Store {
     /// Claims the key, checks the amount and writes the refund `pending`. A refused request
     /// rolls everything back, the key included, so it can be retried once corrected.
     #[tracing::instrument(skip_all, fields(order_id = new.order_id))]
-    pub async fn begin_refund(&self, new: &NewRefund<'_>, now: DateTime<Utc>) -> Result<RefundStart, RefundError> {
+    pub async fn begin_refund(
+        &self,
+        new: &NewRefund<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<RefundStart, RefundError> {
         let mut tx = self.begin().await?;
         lock_order(&mut tx, new.order_id).await?;
         if let Some(reply) = claim_key(&mut tx, new, now).await? {
@@ -205,7 +217,9 @@ impl Store {
         if new.amount > left {
             return Err(RefundError::AboveRemainder(left));
         }
-        let attempt = attempt_by_id_tx(&mut tx, p.attempt_id).await?.ok_or(StoreError::NotFound)?;
+        let attempt = attempt_by_id_tx(&mut tx, p.attempt_id)
+            .await?
+            .ok_or(StoreError::NotFound)?;
         let (id,): (i64,) = on_tx!(&mut tx, |c| sqlx::query_as(
             "insert into refunds (payment_id, order_id, refund_ref, amount_vnd, reason, status,
                bank_code, requested_by, created_at, updated_at)
@@ -255,11 +269,16 @@ impl Store {
     ) -> Result<StoredReply, StoreError> {
         let mut tx = self.begin().await?;
         let (status, bank_id, failure) = match outcome {
-            RefundOutcome::Succeeded { bank_refund_id } => ("succeeded", bank_refund_id.as_deref(), None),
-            RefundOutcome::Pending { bank_refund_id } => ("pending", bank_refund_id.as_deref(), None),
+            RefundOutcome::Succeeded { bank_refund_id } => {
+                ("succeeded", bank_refund_id.as_deref(), None)
+            }
+            RefundOutcome::Pending { bank_refund_id } => {
+                ("pending", bank_refund_id.as_deref(), None)
+            }
             RefundOutcome::Failed { reason } => ("failed", None, Some(reason.as_str())),
         };
-        on_tx!(&mut tx, |c| sqlx::query(
+        on_tx!(&mut tx, |c| {
+            sqlx::query(
             "update refunds set status = $2, bank_refund_id = $3, failure_reason = $4, updated_at = $5
              where id = $1 and status = 'pending'"
         )
@@ -270,7 +289,8 @@ impl Store {
         .bind(now)
         .execute(c)
         .await
-        .map(|x| x.rows_affected())?);
+        .map(|x| x.rows_affected())?
+        });
         if status == "succeeded" {
             record_refunded_money(&mut tx, r, actor, now, public_url).await?;
         }
@@ -295,7 +315,11 @@ impl Store {
         .await
         .map(|x| x.rows_affected())?);
         tx.commit().await?;
-        Ok(StoredReply { status: 201, body, replayed: false })
+        Ok(StoredReply {
+            status: 201,
+            body,
+            replayed: false,
+        })
     }
 
     /// The order's refunds, oldest first.
@@ -310,7 +334,10 @@ impl Store {
 
 async fn refund_by_id(tx: &mut Tx, id: i64) -> Result<Refund, StoreError> {
     let sql = format!("select {REFUND_COLUMNS} from refunds where id = $1");
-    Ok(on_tx!(tx, |c| sqlx::query_as::<_, Refund>(&sql).bind(id).fetch_one(c).await?))
+    Ok(on_tx!(tx, |c| sqlx::query_as::<_, Refund>(&sql)
+        .bind(id)
+        .fetch_one(c)
+        .await?))
 }
 
 /// The money went back: the payment's (and, for the order's own payment, the order's) refunded
@@ -323,26 +350,52 @@ async fn record_refunded_money(
     now: DateTime<Utc>,
     public_url: &str,
 ) -> Result<(), StoreError> {
-    let (refunded,): (i64,) = on_tx!(tx, |c| sqlx::query_as(
+    let (refunded,): (i64,) =
+        on_tx!(tx, |c| {
+            sqlx::query_as(
         "update payments set refunded_vnd = refunded_vnd + $2 where id = $1 returning refunded_vnd"
     )
     .bind(r.payment.id)
     .bind(r.amount.dong())
     .fetch_one(c)
-    .await?);
-    let detail = format!("{} đồng of payment {} ({})", r.amount, r.payment.id, r.refund_ref);
+    .await?
+        });
+    let detail = format!(
+        "{} đồng of payment {} ({})",
+        r.amount, r.payment.id, r.refund_ref
+    );
     if r.payment.kind != "payment" {
         let status = lock_order(tx, &r.order_id).await?;
         let event = format!("{}_refunded", r.payment.kind);
-        return record_event(tx, &r.order_id, &event, Some(status), status, actor, now, Some(&detail)).await;
+        return record_event(
+            tx,
+            &r.order_id,
+            &event,
+            Some(status),
+            status,
+            actor,
+            now,
+            Some(&detail),
+        )
+        .await;
     }
-    on_tx!(tx, |c| sqlx::query("update orders set refunded_vnd = refunded_vnd + $2 where id = $1")
-        .bind(&r.order_id)
-        .bind(r.amount.dong())
-        .execute(c)
-        .await
-        .map(|x| x.rows_affected())?);
+    on_tx!(tx, |c| sqlx::query(
+        "update orders set refunded_vnd = refunded_vnd + $2 where id = $1"
+    )
+    .bind(&r.order_id)
+    .bind(r.amount.dong())
+    .execute(c)
+    .await
+    .map(|x| x.rows_affected())?);
     let full = refunded >= r.payment.amount.dong();
-    transition_order(tx, &r.order_id, OrderEvent::Refunded { full }, actor, now, public_url).await?;
+    transition_order(
+        tx,
+        &r.order_id,
+        OrderEvent::Refunded { full },
+        actor,
+        now,
+        public_url,
+    )
+    .await?;
     Ok(())
 }

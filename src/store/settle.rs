@@ -57,7 +57,9 @@ fn settled_callback(attempt: &Attempt, bank_txn_id: &str) -> Callback {
             payment_id: attempt.bank_payment_id.clone().unwrap_or_default(),
             failure_reason: None,
         },
-        BankCode::Bidv => CallbackDetail::Bidv { channel: String::new() },
+        BankCode::Bidv => CallbackDetail::Bidv {
+            channel: String::new(),
+        },
     };
     // VNPAY settles a terminal, the others credit the account (Callback::credit_account).
     let credit_account = match attempt.bank {
@@ -91,10 +93,14 @@ impl Store {
         public_url: &str,
     ) -> Result<Attempt, SettleError> {
         let mut tx = self.begin().await?;
-        let attempt = attempt_by_id_tx(&mut tx, id).await?.ok_or(SettleError::NotFound)?;
+        let attempt = attempt_by_id_tx(&mut tx, id)
+            .await?
+            .ok_or(SettleError::NotFound)?;
         lock_order(&mut tx, &attempt.order_id).await?;
         // Re-read under the order's lock: a late callback may have just settled it.
-        let attempt = attempt_by_id_tx(&mut tx, id).await?.ok_or(SettleError::NotFound)?;
+        let attempt = attempt_by_id_tx(&mut tx, id)
+            .await?
+            .ok_or(SettleError::NotFound)?;
         if attempt.status != AttemptStatus::Unknown {
             return Err(SettleError::NotUnknown(attempt.status));
         }
@@ -122,7 +128,9 @@ impl Store {
             after: Some(after),
         };
         on_tx!(&mut tx, |c| append_audit!(c, now, change));
-        let settled = attempt_by_id_tx(&mut tx, id).await?.ok_or(SettleError::NotFound)?;
+        let settled = attempt_by_id_tx(&mut tx, id)
+            .await?
+            .ok_or(SettleError::NotFound)?;
         tx.commit().await?;
         Ok(settled)
     }

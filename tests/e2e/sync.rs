@@ -62,9 +62,17 @@ async fn a_dropped_callback_is_recovered_by_pending_sync_for_each_bank(backend: 
         ids.extend(paid_without_callback(&app, bank, 1, n).await);
     }
     let sync = state(&app);
-    assert_eq!(sync_pass(&sync).await.unwrap(), 0, "nothing is due before next_query_at");
+    assert_eq!(
+        sync_pass(&sync).await.unwrap(),
+        0,
+        "nothing is due before next_query_at"
+    );
     for id in &ids {
-        assert_eq!(order_json(&app, id).await["status"], "pending", "the callback was lost");
+        assert_eq!(
+            order_json(&app, id).await["status"],
+            "pending",
+            "the callback was lost"
+        );
     }
 
     advance(&app, Duration::minutes(6));
@@ -76,10 +84,25 @@ async fn a_dropped_callback_is_recovered_by_pending_sync_for_each_bank(backend: 
         assert_eq!(order["payment"]["bank"], bank);
         assert_eq!(order["payment"]["amount"], "650000");
     }
-    assert_eq!(count(&app, "select count(*) from payments").await, 3, "exactly one payment each");
-    assert_eq!(count(&app, "select count(*) from notifications where event = 'order.paid'").await, 3);
+    assert_eq!(
+        count(&app, "select count(*) from payments").await,
+        3,
+        "exactly one payment each"
+    );
+    assert_eq!(
+        count(
+            &app,
+            "select count(*) from notifications where event = 'order.paid'"
+        )
+        .await,
+        3
+    );
     advance(&app, Duration::hours(1));
-    assert_eq!(sync_pass(&sync).await.unwrap(), 0, "a resolved attempt is not asked again");
+    assert_eq!(
+        sync_pass(&sync).await.unwrap(),
+        0,
+        "a resolved attempt is not asked again"
+    );
 }
 
 async fn an_attempt_never_paid_ends_unknown_and_an_admin_settles_it(backend: Backend) {
@@ -89,14 +112,27 @@ async fn an_attempt_never_paid_ends_unknown_and_an_admin_settles_it(backend: Bac
     let sync = state(&app);
     let mut elapsed = 0;
     for minutes in SCHEDULE_MINUTES {
-        advance(&app, Duration::minutes(minutes - elapsed) + Duration::seconds(1));
+        advance(
+            &app,
+            Duration::minutes(minutes - elapsed) + Duration::seconds(1),
+        );
         elapsed = minutes;
         assert_eq!(sync_pass(&sync).await.unwrap(), 1, "asked at {minutes} min");
     }
-    let attempt_status = "select count(*) from payment_attempts where status = 'unknown' and query_count = 10";
-    assert_eq!(count(&app, attempt_status).await, 1, "unknown after the whole schedule");
+    let attempt_status =
+        "select count(*) from payment_attempts where status = 'unknown' and query_count = 10";
+    assert_eq!(
+        count(&app, attempt_status).await,
+        1,
+        "unknown after the whole schedule"
+    );
 
-    let listed: Value = app.get("/api/v1/attempts?status=unknown", &app.finance_key).await.json().await.unwrap();
+    let listed: Value = app
+        .get("/api/v1/attempts?status=unknown", &app.finance_key)
+        .await
+        .json()
+        .await
+        .unwrap();
     let attempts = listed["attempts"].as_array().unwrap();
     assert_eq!(attempts.len(), 1, "{listed}");
     assert_eq!(attempts[0]["order_id"], order_id);
@@ -105,7 +141,11 @@ async fn an_attempt_never_paid_ends_unknown_and_an_admin_settles_it(backend: Bac
 
     let path = format!("/api/v1/attempts/{id}/settle");
     let body = json!({"outcome": "paid", "bank_txn_id": "14990001", "note": "VNPAY confirmed by phone, ticket 42"});
-    assert_eq!(app.post_json(&path, &app.finance_key, &body).await.status(), 403, "admins settle");
+    assert_eq!(
+        app.post_json(&path, &app.finance_key, &body).await.status(),
+        403,
+        "admins settle"
+    );
     let settled = app.post_json(&path, &app.admin_key, &body).await;
     assert_eq!(settled.status(), 200, "{}", settled.text().await.unwrap());
     let order = order_json(&app, order_id).await;
@@ -115,13 +155,23 @@ async fn an_attempt_never_paid_ends_unknown_and_an_admin_settles_it(backend: Bac
     let again = app.post_json(&path, &app.admin_key, &body).await;
     crate::helpers::assert_problem(again, 409, "conflict").await;
 
-    let audit: Value =
-        app.get(&format!("/api/v1/audit?subject=attempt:{id}"), &app.admin_key).await.json().await.unwrap();
+    let audit: Value = app
+        .get(
+            &format!("/api/v1/audit?subject=attempt:{id}"),
+            &app.admin_key,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
     let entries = audit["entries"].as_array().unwrap();
     assert_eq!(entries.len(), 1, "{audit}");
     assert_eq!(entries[0]["action"], "attempt.settle");
     assert_eq!(entries[0]["after"]["bank_txn_id"], "14990001");
-    assert!(entries[0]["actor"].as_str().unwrap().contains("test-admin"), "{audit}");
+    assert!(
+        entries[0]["actor"].as_str().unwrap().contains("test-admin"),
+        "{audit}"
+    );
 }
 
 async fn two_sync_passes_at_once_query_each_attempt_once(backend: Backend) {
@@ -134,8 +184,19 @@ async fn two_sync_passes_at_once_query_each_attempt_once(backend: Backend) {
     advance(&app, Duration::minutes(6));
     let (one, two) = (state(&app), state(&app));
     let (a, b) = tokio::join!(sync_pass(&one), sync_pass(&two));
-    assert_eq!(a.unwrap() + b.unwrap(), 6, "six attempts, each queried by one pass");
-    assert_eq!(count(&app, "select count(*) from payment_attempts where query_count = 1").await, 6);
+    assert_eq!(
+        a.unwrap() + b.unwrap(),
+        6,
+        "six attempts, each queried by one pass"
+    );
+    assert_eq!(
+        count(
+            &app,
+            "select count(*) from payment_attempts where query_count = 1"
+        )
+        .await,
+        6
+    );
     assert_eq!(count(&app, "select count(*) from payments").await, 6);
     for id in &ids {
         assert_eq!(order_json(&app, id).await["status"], "paid");
