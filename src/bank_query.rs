@@ -15,7 +15,7 @@ use crate::store::attempts::Attempt;
 #[derive(Debug)]
 pub enum QueryAnswer {
     /// A result to apply (paid, failed, or still pending at the bank).
-    Found(Callback),
+    Found(Box<Callback>),
     /// The bank does not know the attempt (yet): the citizen may never have reached it.
     NotFound,
 }
@@ -92,7 +92,7 @@ async fn query_vnpay(
     let bytes = reply.bytes().await?;
     let answer = vnpay::verify_querydr_response(&terminal, &bytes).map_err(refused)?;
     match (answer.code, answer.transaction) {
-        (vnpay::ApiCode::Ok, Some(cb)) => Ok(QueryAnswer::Found(cb)),
+        (vnpay::ApiCode::Ok, Some(cb)) => Ok(QueryAnswer::Found(Box::new(cb))),
         (vnpay::ApiCode::NotFound, _) => Ok(QueryAnswer::NotFound),
         (code, _) => Err(refused(format!("querydr {code:?}: {}", answer.message))),
     }
@@ -129,7 +129,7 @@ async fn query_vcb(
         body: &bytes,
     };
     match vcb::parse_query_reply(&merchant, &reply, app.clock.now().timestamp()).map_err(refused)? {
-        Some(cb) => Ok(QueryAnswer::Found(cb)),
+        Some(cb) => Ok(QueryAnswer::Found(Box::new(cb))),
         None => Ok(QueryAnswer::NotFound),
     }
 }
@@ -153,14 +153,14 @@ async fn query_bidv(
     let bytes = reply.bytes().await?;
     let bill = bidv::verify_query_reply(&partner, &attempt.reference, &bytes).map_err(refused)?;
     match (&bill.code, bill.status) {
-        (bidv::ReplyCode::Ok, Some(status)) => Ok(QueryAnswer::Found(bidv_callback(
+        (bidv::ReplyCode::Ok, Some(status)) => Ok(QueryAnswer::Found(Box::new(bidv_callback(
             &partner,
             attempt,
             bill.bank_txn_id,
             bill.amount,
             bill.paid_at,
             status,
-        ))),
+        )))),
         (bidv::ReplyCode::Unknown(code), _) if code == "01" => Ok(QueryAnswer::NotFound),
         (code, _) => Err(refused(format!("bill query {code:?}"))),
     }

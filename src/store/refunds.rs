@@ -86,7 +86,7 @@ pub struct PendingRefund {
 pub enum RefundStart {
     /// The same key and request were answered before: the first reply.
     Replay(StoredReply),
-    Started(PendingRefund),
+    Started(Box<PendingRefund>),
 }
 
 /// What the bank said, in PayHub's terms.
@@ -236,7 +236,7 @@ impl Store {
         .fetch_one(c)
         .await?);
         tx.commit().await?;
-        Ok(RefundStart::Started(PendingRefund {
+        Ok(RefundStart::Started(Box::new(PendingRefund {
             id,
             order_id: new.order_id.to_owned(),
             refund_ref: new.refund_ref.to_owned(),
@@ -250,7 +250,7 @@ impl Store {
                 kind: p.kind,
                 attempt,
             },
-        }))
+        })))
     }
 
     /// Sets the refund from the bank's answer, moves money and order on success, audits, and
@@ -350,16 +350,15 @@ async fn record_refunded_money(
     now: DateTime<Utc>,
     public_url: &str,
 ) -> Result<(), StoreError> {
-    let (refunded,): (i64,) =
-        on_tx!(tx, |c| {
-            sqlx::query_as(
+    let (refunded,): (i64,) = on_tx!(tx, |c| {
+        sqlx::query_as(
         "update payments set refunded_vnd = refunded_vnd + $2 where id = $1 returning refunded_vnd"
     )
     .bind(r.payment.id)
     .bind(r.amount.dong())
     .fetch_one(c)
     .await?
-        });
+    });
     let detail = format!(
         "{} đồng of payment {} ({})",
         r.amount, r.payment.id, r.refund_ref
