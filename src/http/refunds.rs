@@ -17,6 +17,7 @@ use super::AppState;
 use crate::bank_refund::{can_refund, request_refund};
 use crate::domain::keys::Role;
 use crate::domain::Vnd;
+use crate::store::attempts::Attempt;
 use crate::store::refunds::{NewRefund, RefundError, RefundStart};
 
 pub fn router() -> Router<AppState> {
@@ -33,6 +34,7 @@ impl From<RefundError> for ApiError {
             RefundError::InProgress | RefundError::NoPayment => ApiError::conflict(e.to_string()),
             RefundError::UnknownPayment(_) => ApiError::invalid("payment_id", e.to_string()),
             RefundError::AboveRemainder(_) => ApiError::invalid("amount", e.to_string()),
+            RefundError::BankNotConfigured(_) => ApiError::Unavailable(e.to_string()),
             RefundError::Store(e) => e.into(),
         }
     }
@@ -111,18 +113,12 @@ async fn create_refund(
         refund_ref: &refund_ref,
     };
     let now = app.clock.now();
-    let pending = match app.store.begin_refund(&new, now).await? {
+    let configured = |a: &Attempt| can_refund(&app, a.bank, a.terminal_code.as_deref());
+    let pending = match app.store.begin_refund(&new, configured, now).await? {
         RefundStart::Replay(reply) => return Ok(json_reply(reply.status, reply.body, true)),
         RefundStart::Started(pending) => pending,
     };
-    let attempt = &pending.payment.attempt;
-    let outcome = if can_refund(&app, attempt.bank, attempt.terminal_code.as_deref()) {
-        request_refund(&app, &pending, &actor, now).await
-    } else {
-        crate::store::refunds::RefundOutcome::Failed {
-            reason: format!("{} is not configured", attempt.bank),
-        }
-    };
+    let outcome = request_refund(&app, &pending, &actor, now).await;
     let public_url = &app.config.server.public_url;
     let reply = app
         .store

@@ -109,6 +109,8 @@ pub enum RefundError {
     UnknownPayment(i64),
     #[error("the amount is more than the {0} đồng left to refund of this payment")]
     AboveRemainder(Vnd),
+    #[error("{0} is not configured: PayHub cannot ask it to refund")]
+    BankNotConfigured(crate::domain::bank::BankCode),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -205,6 +207,7 @@ impl Store {
     pub async fn begin_refund(
         &self,
         new: &NewRefund<'_>,
+        can_call: impl Fn(&Attempt) -> bool,
         now: DateTime<Utc>,
     ) -> Result<RefundStart, RefundError> {
         let mut tx = self.begin().await?;
@@ -220,6 +223,10 @@ impl Store {
         let attempt = attempt_by_id_tx(&mut tx, p.attempt_id)
             .await?
             .ok_or(StoreError::NotFound)?;
+        // Checked before the row is written: a refund is never `pending` without a bank call.
+        if !can_call(&attempt) {
+            return Err(RefundError::BankNotConfigured(attempt.bank));
+        }
         let (id,): (i64,) = on_tx!(&mut tx, |c| sqlx::query_as(
             "insert into refunds (payment_id, order_id, refund_ref, amount_vnd, reason, status,
                bank_code, requested_by, created_at, updated_at)
