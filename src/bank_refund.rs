@@ -37,8 +37,21 @@ pub async fn request_refund(
         BankCode::Bidv => refund_bidv(app, r, now).await,
     };
     sent.unwrap_or_else(|e| RefundOutcome::Failed {
-        reason: e.to_string(),
+        reason: failure_reason(&e),
     })
+}
+
+/// A refused connection means the bank never saw the request. Any other failure (a timeout, an
+/// unreadable or forged reply) came after it was sent: the bank may have refunded, so the reason
+/// says to check with it before refunding again.
+fn failure_reason(e: &BankCallError) -> String {
+    match e {
+        BankCallError::Unreachable(cause) if cause.is_connect() => e.to_string(),
+        BankCallError::Unreachable(_) | BankCallError::Refused(_) => {
+            format!("{e}; if the request reached the bank, it may have refunded: check with the bank before refunding again")
+        }
+        BankCallError::NotConfigured(_) => e.to_string(),
+    }
 }
 
 fn outcome(status: RefundStatus, bank_refund_id: Option<String>) -> RefundOutcome {
