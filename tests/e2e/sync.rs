@@ -8,7 +8,7 @@ use payhub::pending_sync::{sync_pass, SCHEDULE_MINUTES};
 use serde_json::{json, Value};
 
 use crate::callbacks::{app, checkout, order_json, press};
-use crate::helpers::{Backend, TestApp};
+use crate::helpers::{assert_problem, Backend, TestApp};
 use crate::on_both_backends;
 use crate::orders::count;
 
@@ -16,6 +16,7 @@ on_both_backends!(
     a_dropped_callback_is_recovered_by_pending_sync_for_each_bank,
     an_attempt_never_paid_ends_unknown_and_an_admin_settles_it,
     two_sync_passes_at_once_query_each_attempt_once,
+    an_unknown_attempt_settled_failed_records_no_payment,
 );
 
 const BANKS: [&str; 3] = ["vnpay", "vcb", "bidv"];
@@ -153,7 +154,7 @@ async fn an_attempt_never_paid_ends_unknown_and_an_admin_settles_it(backend: Bac
     assert_eq!(order["payment"]["bank_txn_id"], "14990001");
     assert_eq!(count(&app, "select count(*) from payments").await, 1);
     let again = app.post_json(&path, &app.admin_key, &body).await;
-    crate::helpers::assert_problem(again, 409, "conflict").await;
+    assert_problem(again, 409, "conflict").await;
 
     let audit: Value = app
         .get(
@@ -201,4 +202,51 @@ async fn two_sync_passes_at_once_query_each_attempt_once(backend: Backend) {
     for id in &ids {
         assert_eq!(order_json(&app, id).await["status"], "paid");
     }
+}
+
+async fn an_unknown_attempt_settled_failed_records_no_payment(backend: Backend) {
+    let app = app(backend).await;
+    let (order, _page) = checkout(&app, "000.00.12.H29-1", "vcb").await;
+    let order_id = order["id"].as_str().unwrap();
+    let sync = state(&app);
+    advance(
+        &app,
+        Duration::minutes(SCHEDULE_MINUTES[9]) + Duration::seconds(1),
+    );
+    assert_eq!(
+        sync_pass(&sync).await.unwrap(),
+        1,
+        "one last question, then it gives up"
+    );
+    let listed: Value = app
+        .get("/api/v1/attempts", &app.finance_key)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = listed["attempts"][0]["id"]
+        .as_i64()
+        .expect("unknown is the default filter");
+    let path = format!("/api/v1/attempts/{id}/settle");
+    let no_txn = json!({"outcome": "paid", "note": "x"});
+    assert_problem(
+        app.post_json(&path, &app.admin_key, &no_txn).await,
+        422,
+        "validation",
+    )
+    .await;
+    let failed = json!({"outcome": "failed", "note": "VCB: no such debit"});
+    let settled = app.post_json(&path, &app.admin_key, &failed).await;
+    assert_eq!(settled.status(), 200, "{}", settled.text().await.unwrap());
+    assert_eq!(
+        count(
+            &app,
+            "select count(*) from payment_attempts where status = 'failed'"
+        )
+        .await,
+        1
+    );
+    assert_eq!(count(&app, "select count(*) from payments").await, 0);
+    // Still `pending` in the database: expiring it is the expiry worker's job, not settlement's.
+    assert_eq!(order_json(&app, order_id).await["status"], "pending");
 }
