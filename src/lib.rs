@@ -1,5 +1,7 @@
 //! PayHub: the payment hub of the National Public Service Portal.
 
+pub mod bank_query;
+pub mod bank_refund;
 pub mod banks;
 pub mod cli;
 pub mod clock;
@@ -7,6 +9,7 @@ pub mod config;
 pub mod domain;
 pub mod http;
 pub mod notify;
+pub mod pending_sync;
 pub mod recon;
 pub mod scheduler;
 pub mod startup;

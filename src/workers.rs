@@ -24,7 +24,8 @@ pub fn spawn_all(state: &AppState, stop: Shutdown) -> Vec<JoinHandle<()>> {
     let expiry = tokio::spawn(expire_orders(state.clone(), stop.clone()));
     // Reconciliation schedule (src/scheduler.rs): claims each (bank, slot) in `job_runs`.
     let reconciliation = tokio::spawn(crate::scheduler::run(state.clone(), stop.clone()));
-    vec![notify, expiry, reconciliation]
+    let sync = tokio::spawn(crate::pending_sync::run(state.clone(), stop.clone()));
+    vec![notify, expiry, reconciliation, sync]
 }
 
 /// Calls `pass` until shutdown; sleeps `idle` after an idle pass and longer after an error.

@@ -29,8 +29,9 @@ pub fn router() -> Router<AppState> {
         .route("/return/{bank}", get(show_return))
 }
 
-/// Pending sync's first question to the bank, this long after the redirect.
-pub const FIRST_QUERY_AFTER: Duration = Duration::minutes(5);
+/// Pending sync's first question to the bank, this long after the redirect: the first time of
+/// its schedule.
+pub const FIRST_QUERY_AFTER: Duration = Duration::minutes(crate::pending_sync::SCHEDULE_MINUTES[0]);
 
 fn not_found() -> Response {
     message(

@@ -16,6 +16,7 @@ use crate::config::Config;
 use crate::store::Store;
 
 pub mod admin;
+pub mod attempts;
 pub mod callbacks;
 pub mod checkout;
 pub mod error;
@@ -25,6 +26,7 @@ pub mod metrics;
 pub mod notifications;
 pub mod orders;
 pub mod pages;
+pub mod refunds;
 pub mod reports;
 
 use error::ApiError;
@@ -82,11 +84,17 @@ impl AppState {
         reports::report_csv,
         reports::report_xlsx,
         reports::resolve,
+        refunds::create_refund,
+        refunds::list_refunds,
+        attempts::list_attempts,
+        attempts::settle_attempt,
     ),
     components(schemas(
         admin::AgencyBody,
         admin::BeneficiaryBody,
-        crate::domain::order::CreateOrderBody
+        crate::domain::order::CreateOrderBody,
+        refunds::RefundBody,
+        attempts::SettleBody
     ))
 )]
 pub struct ApiDoc;
@@ -103,6 +111,8 @@ pub fn router(state: AppState) -> Router {
         .merge(callbacks::router())
         .merge(reports::router())
         .merge(notifications::router())
+        .merge(refunds::router())
+        .merge(attempts::router())
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             metrics::track,

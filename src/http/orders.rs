@@ -62,7 +62,7 @@ pub fn configured_banks(app: &AppState) -> Vec<BankCode> {
     banks
 }
 
-fn idempotency_key(headers: &HeaderMap) -> Result<String, ApiError> {
+pub(super) fn idempotency_key(headers: &HeaderMap) -> Result<String, ApiError> {
     let key = headers
         .get("idempotency-key")
         .and_then(|v| v.to_str().ok())
@@ -78,7 +78,7 @@ fn idempotency_key(headers: &HeaderMap) -> Result<String, ApiError> {
 }
 
 /// SHA-256 of the body as parsed JSON, so whitespace and key order do not make a retry differ.
-fn fingerprint(body: &Value) -> String {
+pub(super) fn fingerprint(body: &Value) -> String {
     use sha2::{Digest, Sha256};
     hex::encode(Sha256::digest(body.to_string().as_bytes()))
 }

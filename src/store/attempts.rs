@@ -32,7 +32,7 @@ pub struct Attempt {
 }
 
 #[derive(sqlx::FromRow)]
-struct AttemptRow {
+pub(crate) struct AttemptRow {
     id: i64,
     order_id: String,
     bank: String,
@@ -55,7 +55,7 @@ pub(crate) const ATTEMPT_COLUMNS: &str = "id, order_id, bank, reference, status,
     client_ip, query_count, created_at";
 
 impl AttemptRow {
-    fn into_domain(self) -> Result<Attempt, StoreError> {
+    pub(crate) fn into_domain(self) -> Result<Attempt, StoreError> {
         Ok(Attempt {
             bank: parse_col("payment_attempts.bank", &self.bank, bank_code)?,
             status: parse_col(

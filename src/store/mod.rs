@@ -18,8 +18,11 @@ pub mod keys;
 pub mod notifications;
 pub mod orders;
 pub mod payments;
+pub mod pending_sync;
 pub mod reconciliation;
+pub mod refunds;
 pub mod rows;
+pub mod settle;
 pub mod transitions;
 
 pub use audit::AuditEntry;

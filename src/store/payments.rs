@@ -59,28 +59,37 @@ impl Store {
         public_url: &str,
     ) -> Result<Applied, StoreError> {
         let mut tx = self.begin().await?;
-        let Some(attempt) = attempt_by_reference_tx(&mut tx, &cb.reference).await? else {
-            return Ok(Applied::UnknownReference);
-        };
-        if attempt.bank != cb.bank {
-            return Ok(Applied::UnknownReference);
-        }
-        let order_status = lock_order(&mut tx, &attempt.order_id).await?;
-        // Re-read under the order's lock: a concurrent repeat may have just changed it.
-        let attempt = attempt_by_reference_tx(&mut tx, &cb.reference)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        let applied = match &cb.status {
-            TxnStatus::Paid => {
-                apply_success(&mut tx, cb, &attempt, order_status, now, public_url).await?
-            }
-            TxnStatus::Failed { code } => apply_failure(&mut tx, &attempt, code, now).await?,
-            TxnStatus::Cancelled => apply_failure(&mut tx, &attempt, "cancelled", now).await?,
-            TxnStatus::Pending | TxnStatus::Refunded | TxnStatus::Unknown(_) => Applied::NotFinal,
-        };
+        let applied = apply_callback_in(&mut tx, cb, now, public_url).await?;
         tx.commit().await?;
         Ok(applied)
     }
+}
+
+/// `apply_callback` inside a transaction the caller commits, for operations that must apply a
+/// result together with other writes (an admin's settlement and its audit row).
+pub(crate) async fn apply_callback_in(
+    tx: &mut Tx,
+    cb: &Callback,
+    now: DateTime<Utc>,
+    public_url: &str,
+) -> Result<Applied, StoreError> {
+    let Some(attempt) = attempt_by_reference_tx(tx, &cb.reference).await? else {
+        return Ok(Applied::UnknownReference);
+    };
+    if attempt.bank != cb.bank {
+        return Ok(Applied::UnknownReference);
+    }
+    let order_status = lock_order(tx, &attempt.order_id).await?;
+    // Re-read under the order's lock: a concurrent repeat may have just changed it.
+    let attempt = attempt_by_reference_tx(tx, &cb.reference)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    Ok(match &cb.status {
+        TxnStatus::Paid => apply_success(tx, cb, &attempt, order_status, now, public_url).await?,
+        TxnStatus::Failed { code } => apply_failure(tx, &attempt, code, now).await?,
+        TxnStatus::Cancelled => apply_failure(tx, &attempt, "cancelled", now).await?,
+        TxnStatus::Pending | TxnStatus::Refunded | TxnStatus::Unknown(_) => Applied::NotFinal,
+    })
 }
 
 async fn apply_failure(

@@ -26,7 +26,7 @@ on_both_backends!(
 
 const BANKS: [&str; 3] = ["vnpay", "vcb", "bidv"];
 
-async fn app(backend: Backend) -> TestApp {
+pub(crate) async fn app(backend: Backend) -> TestApp {
     let app = spawn_app_with_banks(backend).await;
     app.seed_agency(AGENCY, "http://localhost:9/notify").await;
     app
@@ -34,7 +34,7 @@ async fn app(backend: Backend) -> TestApp {
 
 /// Creates an order for `dossier`, chooses `bank` on the checkout page and returns the order
 /// and the bank's payment page URL.
-async fn checkout(app: &TestApp, dossier: &str, bank: &str) -> (Value, String) {
+pub(crate) async fn checkout(app: &TestApp, dossier: &str, bank: &str) -> (Value, String) {
     let order: Value = app
         .create_order(dossier, &order_body(dossier))
         .await
@@ -57,7 +57,7 @@ async fn checkout(app: &TestApp, dossier: &str, bank: &str) -> (Value, String) {
 }
 
 /// The citizen on the bank's page presses `action`; returns where the bank sends the browser.
-async fn press(app: &TestApp, page_url: &str, action: &str) -> String {
+pub(crate) async fn press(app: &TestApp, page_url: &str, action: &str) -> String {
     let html = app
         .client
         .get(page_url)
@@ -85,7 +85,7 @@ async fn press(app: &TestApp, page_url: &str, action: &str) -> String {
     done.headers()["location"].to_str().unwrap().to_owned()
 }
 
-async fn order_json(app: &TestApp, id: &str) -> Value {
+pub(crate) async fn order_json(app: &TestApp, id: &str) -> Value {
     app.get(&format!("/api/v1/orders/{id}"), &app.finance_key)
         .await
         .json()
@@ -94,7 +94,7 @@ async fn order_json(app: &TestApp, id: &str) -> Value {
 }
 
 /// Polls until `done` holds for the order (callbacks arrive in the background).
-async fn wait_for(app: &TestApp, id: &str, done: impl Fn(&Value) -> bool) -> Value {
+pub(crate) async fn wait_for(app: &TestApp, id: &str, done: impl Fn(&Value) -> bool) -> Value {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     loop {
         let order = order_json(app, id).await;

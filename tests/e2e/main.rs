@@ -11,4 +11,6 @@ mod foundation;
 mod notifications;
 mod orders;
 mod reconciliation;
+mod refunds;
+mod sync;
 mod volume;
