@@ -3,6 +3,7 @@
 use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
 
+use crate::csv::read_records;
 use crate::{BankCode, Vnd};
 
 /// One line of a bank's daily statement, in PayHub's terms.
@@ -91,6 +92,48 @@ pub(crate) fn utf8_text(file: &[u8]) -> Result<&str, StatementError> {
 /// Parses a whole-đồng amount column, naming the column in the error.
 pub(crate) fn parse_vnd(line: usize, column: &str, text: &str) -> Result<Vnd, StatementError> {
     Vnd::parse(text).map_err(|e| StatementError::new(line, format!("{column} {text:?}: {e}")))
+}
+
+/// Parses a CSV statement whose first row must be exactly `header`, each following record having
+/// exactly its `N` fields, with `parse_line(line number, fields)`. Any bad line rejects the file.
+pub(crate) fn parse_csv_statement<const N: usize>(
+    file: &[u8],
+    header: &[&str; N],
+    parse_line: impl Fn(usize, &[String; N]) -> Result<StatementLine, StatementError>,
+) -> Result<Vec<StatementLine>, StatementError> {
+    let records = read_records(utf8_text(file)?)?;
+    let Some((first, lines)) = records.split_first() else {
+        return Err(StatementError::new(
+            1,
+            "the file is empty; a header row is required",
+        ));
+    };
+    if first.fields != header {
+        return Err(StatementError::new(
+            first.line,
+            format!("the header must be {}", header.join(",")),
+        ));
+    }
+    lines
+        .iter()
+        .map(|r| {
+            let fields: &[String; N] = r.fields.as_slice().try_into().map_err(|_| {
+                StatementError::new(
+                    r.line,
+                    format!("expected {N} fields, found {}", r.fields.len()),
+                )
+            })?;
+            parse_line(r.line, fields)
+        })
+        .collect()
+}
+
+/// Rejects the line when one of its required `(column, value)` pairs is empty.
+pub(crate) fn require(line: usize, columns: &[(&str, &str)]) -> Result<(), StatementError> {
+    match columns.iter().find(|(_, value)| value.is_empty()) {
+        Some((column, _)) => Err(StatementError::new(line, format!("{column} is empty"))),
+        None => Ok(()),
+    }
 }
 
 /// `None` for an empty optional column.

@@ -2,8 +2,7 @@
 
 use chrono::DateTime;
 
-use crate::csv::read_records;
-use crate::statement::{non_empty, parse_vnd, utf8_text};
+use crate::statement::{non_empty, parse_csv_statement, parse_vnd, require};
 use crate::{BankCode, LineKind, LineStatus, StatementError, StatementLine};
 
 const HEADER: [&str; 9] = [
@@ -23,44 +22,21 @@ const HEADER: [&str; 9] = [
 /// amount and that id in `original_txn_id`. A sign that contradicts the status, a malformed
 /// amount or a currency other than VND rejects the file.
 pub fn parse_statement(file: &[u8]) -> Result<Vec<StatementLine>, StatementError> {
-    let records = read_records(utf8_text(file)?)?;
-    let Some((header, lines)) = records.split_first() else {
-        return Err(StatementError::new(
-            1,
-            "the file is empty; a header row is required",
-        ));
-    };
-    if header.fields != HEADER {
-        return Err(StatementError::new(
-            header.line,
-            format!("the header must be {}", HEADER.join(",")),
-        ));
-    }
-    lines
-        .iter()
-        .map(|r| parse_line(r.line, &r.fields))
-        .collect()
+    parse_csv_statement(file, &HEADER, parse_line)
 }
 
-fn parse_line(line: usize, fields: &[String]) -> Result<StatementLine, StatementError> {
+fn parse_line(line: usize, fields: &[String; 9]) -> Result<StatementLine, StatementError> {
     let [bank_txn_id, payment_id, order_ref, amount, currency, status, paid_at, credit_account_no, fee] =
-        fields
-    else {
-        return Err(StatementError::new(
-            line,
-            format!("expected {} fields, found {}", HEADER.len(), fields.len()),
-        ));
-    };
+        fields;
     let error = |reason: String| StatementError::new(line, reason);
-    for (column, value) in [
-        ("bank_txn_id", bank_txn_id),
-        ("payment_id", payment_id),
-        ("order_ref", order_ref),
-    ] {
-        if value.is_empty() {
-            return Err(error(format!("{column} is empty")));
-        }
-    }
+    require(
+        line,
+        &[
+            ("bank_txn_id", bank_txn_id),
+            ("payment_id", payment_id),
+            ("order_ref", order_ref),
+        ],
+    )?;
     if currency != "VND" {
         return Err(error(format!("currency {currency:?} is not VND")));
     }

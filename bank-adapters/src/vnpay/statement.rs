@@ -2,8 +2,7 @@
 //! contract's real layout replaces this file alone).
 
 use super::wire::amount_from_x100;
-use crate::csv::read_records;
-use crate::statement::{non_empty, utf8_text};
+use crate::statement::{non_empty, parse_csv_statement, require};
 use crate::{compact_time, BankCode, LineKind, LineStatus, StatementError, StatementLine};
 
 const HEADER: [&str; 9] = [
@@ -22,44 +21,21 @@ const HEADER: [&str; 9] = [
 /// only status `00` lines are money that moved. `amount_x100` or `fee_x100` that is not a whole
 /// number of đồng rejects the file: PayHub never rounds.
 pub fn parse_statement(file: &[u8]) -> Result<Vec<StatementLine>, StatementError> {
-    let records = read_records(utf8_text(file)?)?;
-    let Some((header, lines)) = records.split_first() else {
-        return Err(StatementError::new(
-            1,
-            "the file is empty; a header row is required",
-        ));
-    };
-    if header.fields != HEADER {
-        return Err(StatementError::new(
-            header.line,
-            format!("the header must be {}", HEADER.join(",")),
-        ));
-    }
-    lines
-        .iter()
-        .map(|r| parse_line(r.line, &r.fields))
-        .collect()
+    parse_csv_statement(file, &HEADER, parse_line)
 }
 
-fn parse_line(line: usize, fields: &[String]) -> Result<StatementLine, StatementError> {
+fn parse_line(line: usize, fields: &[String; 9]) -> Result<StatementLine, StatementError> {
     let [tmn_code, txn_ref, transaction_no, _bank_code, amount_x100, pay_date, transaction_type, transaction_status, fee_x100] =
-        fields
-    else {
-        return Err(StatementError::new(
-            line,
-            format!("expected {} fields, found {}", HEADER.len(), fields.len()),
-        ));
-    };
+        fields;
     let error = |reason: String| StatementError::new(line, reason);
-    for (column, value) in [
-        ("tmn_code", tmn_code),
-        ("txn_ref", txn_ref),
-        ("transaction_no", transaction_no),
-    ] {
-        if value.is_empty() {
-            return Err(error(format!("{column} is empty")));
-        }
-    }
+    require(
+        line,
+        &[
+            ("tmn_code", tmn_code),
+            ("txn_ref", txn_ref),
+            ("transaction_no", transaction_no),
+        ],
+    )?;
     let kind = match transaction_type.as_str() {
         "01" => LineKind::Payment,
         "02" | "03" => LineKind::Refund,
