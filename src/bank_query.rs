@@ -5,7 +5,7 @@
 use bank_adapters::{bidv, vcb, vnpay, Callback, CallbackDetail, TxnStatus};
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 
-use crate::banks::{bidv_partner, vcb_merchant, vnpay_terminal, BankCallError};
+use crate::banks::{bidv_partner, vcb_merchant, vcb_send, vnpay_terminal, BankCallError};
 use crate::clock::vietnam;
 use crate::domain::bank::BankCode;
 use crate::http::AppState;
@@ -110,24 +110,9 @@ async fn query_vcb(
         Some(id) => vcb::PaymentLookup::PaymentId(id),
         None => vcb::PaymentLookup::OrderRef(&attempt.reference),
     };
-    let mut request = app
-        .http
-        .get(format!("{}{}", cfg.base_url, vcb::query_path(lookup)));
-    // vcb.md "Signing": a GET signs the empty body.
-    for (name, value) in vcb::sign_headers(&merchant, now.timestamp(), b"") {
-        request = request.header(name, value);
-    }
-    let reply = request.send().await?;
-    let status = reply.status().as_u16();
-    let headers = reply.headers().clone();
-    let bytes = reply.bytes().await?;
-    let signed =
-        vcb::SignedHeaders::from_lookup(|name| headers.get(name).and_then(|v| v.to_str().ok()));
-    let reply = vcb::Reply {
-        status,
-        headers: signed,
-        body: &bytes,
-    };
+    let url = format!("{}{}", cfg.base_url, vcb::query_path(lookup));
+    let received = vcb_send(app, &merchant, url, None, now.timestamp()).await?;
+    let reply = received.reply();
     match vcb::parse_query_reply(&merchant, &reply, app.clock.now().timestamp()).map_err(refused)? {
         Some(cb) => Ok(QueryAnswer::Found(Box::new(cb))),
         None => Ok(QueryAnswer::NotFound),

@@ -6,7 +6,7 @@ use bank_adapters::{bidv, vcb, vnpay, RefundStatus};
 use chrono::{DateTime, Utc};
 
 use crate::bank_query::vnpay_transaction_date;
-use crate::banks::{bidv_partner, vcb_merchant, vnpay_terminal, BankCallError};
+use crate::banks::{bidv_partner, vcb_merchant, vcb_send, vnpay_terminal, BankCallError};
 use crate::clock::vietnam;
 use crate::domain::bank::BankCode;
 use crate::http::AppState;
@@ -142,29 +142,10 @@ async fn refund_vcb(
         amount: r.amount,
         reason: vnpay::sanitize_order_info(&r.reason),
     });
-    let mut request = app
-        .http
-        .post(format!("{}{}", cfg.base_url, vcb::refund_path(payment_id)));
-    for (name, value) in vcb::sign_headers(&merchant, now.timestamp(), body.as_bytes()) {
-        request = request.header(name, value);
-    }
-    let reply = request
-        .header("content-type", "application/json")
-        .body(body)
-        .send()
-        .await?;
-    let status = reply.status().as_u16();
-    let headers = reply.headers().clone();
-    let bytes = reply.bytes().await?;
-    let signed =
-        vcb::SignedHeaders::from_lookup(|name| headers.get(name).and_then(|v| v.to_str().ok()));
-    let reply = vcb::Reply {
-        status,
-        headers: signed,
-        body: &bytes,
-    };
+    let url = format!("{}{}", cfg.base_url, vcb::refund_path(payment_id));
+    let received = vcb_send(app, &merchant, url, Some(body), now.timestamp()).await?;
     Ok(
-        match vcb::parse_refund_reply(&merchant, &reply, app.clock.now().timestamp()) {
+        match vcb::parse_refund_reply(&merchant, &received.reply(), app.clock.now().timestamp()) {
             Ok(receipt) => outcome(receipt.status, Some(receipt.refund_id)),
             // A signed refusal (400, 404): VCB did not take the request.
             Err(e @ (vcb::VcbError::RequestRefused { .. } | vcb::VcbError::NotFound)) => {

@@ -31,6 +31,57 @@ pub fn vcb_merchant(config: &Config) -> Option<vcb::Merchant<'_>> {
     })
 }
 
+/// A VCB API reply as it arrived; [`VcbReceived::reply`] lends it to the adapter, which checks
+/// its signature.
+pub struct VcbReceived {
+    status: u16,
+    headers: reqwest::header::HeaderMap,
+    body: Vec<u8>,
+}
+
+impl VcbReceived {
+    pub fn reply(&self) -> vcb::Reply<'_> {
+        vcb::Reply {
+            status: self.status,
+            headers: vcb::SignedHeaders::from_lookup(|name| {
+                self.headers.get(name).and_then(|v| v.to_str().ok())
+            }),
+            body: &self.body,
+        }
+    }
+}
+
+/// Sends one request to VCB's API signed at `now` as vcb.md "Signing" says: over the JSON body,
+/// or over the empty body for a GET (`body` `None`).
+pub async fn vcb_send(
+    app: &AppState,
+    merchant: &vcb::Merchant<'_>,
+    url: String,
+    body: Option<String>,
+    now: i64,
+) -> Result<VcbReceived, reqwest::Error> {
+    let signed_over = body.as_deref().unwrap_or("");
+    let mut request = match &body {
+        Some(_) => app
+            .http
+            .post(url)
+            .header("content-type", "application/json"),
+        None => app.http.get(url),
+    };
+    for (name, value) in vcb::sign_headers(merchant, now, signed_over.as_bytes()) {
+        request = request.header(name, value);
+    }
+    if let Some(body) = body {
+        request = request.body(body);
+    }
+    let reply = request.send().await?;
+    Ok(VcbReceived {
+        status: reply.status().as_u16(),
+        headers: reply.headers().clone(),
+        body: reply.bytes().await?.to_vec(),
+    })
+}
+
 pub fn bidv_partner(config: &Config) -> Option<bidv::Partner<'_>> {
     let c = config.banks.bidv.as_ref()?;
     Some(bidv::Partner {
@@ -134,30 +185,10 @@ async fn start_vcb(
             },
         },
     );
-    let mut request = app.http.post(format!("{}/v1/payments", cfg.base_url));
-    for (name, value) in vcb::sign_headers(&merchant, now.timestamp(), body.as_bytes()) {
-        request = request.header(name, value);
-    }
-    let reply = request
-        .header("content-type", "application/json")
-        .body(body)
-        .send()
-        .await?;
-    let status = reply.status().as_u16();
-    let headers = reply.headers().clone();
-    let bytes = reply.bytes().await?;
-    let signed =
-        vcb::SignedHeaders::from_lookup(|name| headers.get(name).and_then(|v| v.to_str().ok()));
-    let parsed = vcb::parse_create_reply(
-        &merchant,
-        &vcb::Reply {
-            status,
-            headers: signed,
-            body: &bytes,
-        },
-        app.clock.now().timestamp(),
-    )
-    .map_err(|e| BankCallError::Refused(e.to_string()))?;
+    let url = format!("{}/v1/payments", cfg.base_url);
+    let received = vcb_send(app, &merchant, url, Some(body), now.timestamp()).await?;
+    let parsed = vcb::parse_create_reply(&merchant, &received.reply(), app.clock.now().timestamp())
+        .map_err(|e| BankCallError::Refused(e.to_string()))?;
     Ok((parsed.payment_url, Some(parsed.payment_id)))
 }
 

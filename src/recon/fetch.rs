@@ -6,7 +6,7 @@ use std::time::Duration;
 use bank_adapters::vcb;
 use chrono::NaiveDate;
 
-use crate::banks::{bidv_partner, vcb_merchant};
+use crate::banks::{bidv_partner, vcb_merchant, vcb_send};
 use crate::domain::bank::BankCode;
 use crate::http::AppState;
 use crate::startup::Shutdown;
@@ -160,25 +160,18 @@ async fn fetch_vcb(app: &AppState, date: NaiveDate) -> Result<Vec<u8>, FetchErro
         cfg.base_url,
         date.format("%Y-%m-%d")
     );
-    let mut request = app.http.get(url);
-    for (name, value) in vcb::sign_headers(&merchant, app.clock.now().timestamp(), b"") {
-        request = request.header(name, value);
-    }
-    let reply = request
-        .send()
+    let received = vcb_send(app, &merchant, url, None, app.clock.now().timestamp())
         .await
         .map_err(|e| FetchError::Unreachable(bank, e))?;
-    let status = reply.status().as_u16();
-    let headers = reply.headers().clone();
-    let body = reply
-        .bytes()
-        .await
-        .map_err(|e| FetchError::Unreachable(bank, e))?;
-    let signed =
-        vcb::SignedHeaders::from_lookup(|name| headers.get(name).and_then(|v| v.to_str().ok()));
-    let verified = vcb::verify_signed(&merchant, &signed, &body, app.clock.now().timestamp());
-    match (status, verified) {
-        (200, Ok(())) => Ok(body.to_vec()),
+    let reply = received.reply();
+    let verified = vcb::verify_signed(
+        &merchant,
+        &reply.headers,
+        reply.body,
+        app.clock.now().timestamp(),
+    );
+    match (reply.status, verified) {
+        (200, Ok(())) => Ok(reply.body.to_vec()),
         (404, Ok(())) => Err(FetchError::NotClosed { bank, date }),
         (_, Err(e)) => Err(FetchError::Refused(bank, e.to_string())),
         (other, Ok(())) => Err(FetchError::Refused(bank, format!("HTTP {other}"))),

@@ -4,7 +4,7 @@
 use bank_adapters::{bidv, vcb, vnpay, Callback, CallbackDetail, TxnStatus};
 use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone};
 
-use crate::banks::{bidv_partner, vcb_merchant, vnpay_terminal, BankCallError};
+use crate::banks::{bidv_partner, vcb_merchant, vcb_send, vnpay_terminal, BankCallError};
 use crate::clock::vietnam;
 use crate::domain::bank::BankCode;
 use crate::http::AppState;
@@ -71,22 +71,9 @@ async fn query_vcb(app: &AppState, attempt: &Attempt) -> Result<Option<Callback>
     let cfg = app.config.banks.vcb.as_ref().ok_or_else(not_configured)?;
     let merchant = vcb_merchant(&app.config).ok_or_else(not_configured)?;
     let path = vcb::query_path(vcb::PaymentLookup::OrderRef(&attempt.reference));
-    let mut request = app.http.get(format!("{}{path}", cfg.base_url));
-    for (name, value) in vcb::sign_headers(&merchant, app.clock.now().timestamp(), b"") {
-        request = request.header(name, value);
-    }
-    let reply = request.send().await?;
-    let status = reply.status().as_u16();
-    let headers = reply.headers().clone();
-    let body = reply.bytes().await?;
-    let signed =
-        vcb::SignedHeaders::from_lookup(|name| headers.get(name).and_then(|v| v.to_str().ok()));
-    let reply = vcb::Reply {
-        status,
-        headers: signed,
-        body: &body,
-    };
-    vcb::parse_query_reply(&merchant, &reply, app.clock.now().timestamp())
+    let url = format!("{}{path}", cfg.base_url);
+    let received = vcb_send(app, &merchant, url, None, app.clock.now().timestamp()).await?;
+    vcb::parse_query_reply(&merchant, &received.reply(), app.clock.now().timestamp())
         .map_err(|e| BankCallError::Refused(e.to_string()))
 }
 
