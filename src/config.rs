@@ -245,7 +245,10 @@ impl Config {
             }
             let url = reqwest::Url::parse(&p.confirm_url).ok();
             if !url.is_some_and(|u| matches!(u.scheme(), "http" | "https")) {
-                return Err(invalid(format!("{}: confirm_url must be an http(s) URL", p.code)));
+                return Err(invalid(format!(
+                    "{}: confirm_url must be an http(s) URL",
+                    p.code
+                )));
             }
         }
         Ok(())

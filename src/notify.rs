@@ -147,7 +147,9 @@ fn unknown_target(target: &str) -> AttemptRecord {
 }
 
 /// The first `SNIPPET_CHARS` characters of the reply, reading no more than needed for them.
-pub(crate) async fn read_snippet(mut response: reqwest::Response) -> Result<String, reqwest::Error> {
+pub(crate) async fn read_snippet(
+    mut response: reqwest::Response,
+) -> Result<String, reqwest::Error> {
     let mut bytes = Vec::new();
     while bytes.len() < SNIPPET_READ_BYTES {
         match response.chunk().await? {

@@ -127,7 +127,11 @@ async fn create_order(
 }
 
 /// A portal key sees only the orders it created; for others the order does not exist.
-pub(crate) async fn visible_order(app: &AppState, caller: &Caller, id: &str) -> Result<Order, ApiError> {
+pub(crate) async fn visible_order(
+    app: &AppState,
+    caller: &Caller,
+    id: &str,
+) -> Result<Order, ApiError> {
     let order = app.store.order(id).await?.ok_or(ApiError::NotFound)?;
     if caller.role == Role::Portal && order.created_by_key_id != caller.key_id {
         return Err(ApiError::NotFound);

@@ -29,7 +29,10 @@ fn pdf_response(order: &Order, pdf: Vec<u8>) -> Response {
     (
         [
             (header::CONTENT_TYPE, "application/pdf".to_owned()),
-            (header::CONTENT_DISPOSITION, crate::receipt::disposition(order)),
+            (
+                header::CONTENT_DISPOSITION,
+                crate::receipt::disposition(order),
+            ),
         ],
         pdf,
     )
@@ -61,7 +64,12 @@ async fn api_receipt(
 async fn citizen_receipt(State(app): State<AppState>, Path(id): Path<String>) -> Response {
     let unavailable = || {
         let text = "Hệ thống đang bận, vui lòng thử lại sau ít phút.";
-        message(StatusCode::SERVICE_UNAVAILABLE, "Tạm thời gián đoạn", text, None)
+        message(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Tạm thời gián đoạn",
+            text,
+            None,
+        )
     };
     let order = match app.store.order(&id).await {
         Ok(Some(order)) => order,
@@ -77,7 +85,12 @@ async fn citizen_receipt(State(app): State<AppState>, Path(id): Path<String>) ->
 
 fn not_issued() -> Response {
     let text = "Không có biên nhận này, hoặc hồ sơ chưa được thanh toán.";
-    message(StatusCode::NOT_FOUND, "Không tìm thấy biên nhận", text, None)
+    message(
+        StatusCode::NOT_FOUND,
+        "Không tìm thấy biên nhận",
+        text,
+        None,
+    )
 }
 
 /// Anyone holding the QR code may check that the receipt is genuine: the page shows what the

@@ -55,7 +55,11 @@ mod tests {
         assert!(verify(&values, "s3cret", &good));
         assert!(verify(&values, "s3cret", &good.to_uppercase()));
         assert!(!verify(&values, "other", &good));
-        assert!(!verify(&["01", "STP_HANOI", "REF-1", "20260530143000"], "s3cret", &good));
+        assert!(!verify(
+            &["01", "STP_HANOI", "REF-1", "20260530143000"],
+            "s3cret",
+            &good
+        ));
         assert!(!verify(&values, "s3cret", ""));
     }
 

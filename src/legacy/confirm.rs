@@ -62,7 +62,12 @@ pub fn reply_problem(reply: &str, partner: &str, reference: &str, secret: &str) 
     }
 }
 
-fn failed(latency_ms: i64, status_code: Option<u16>, snippet: Option<String>, error: String) -> (AttemptRecord, bool) {
+fn failed(
+    latency_ms: i64,
+    status_code: Option<u16>,
+    snippet: Option<String>,
+    error: String,
+) -> (AttemptRecord, bool) {
     let record = AttemptRecord {
         status_code,
         latency_ms,
@@ -76,12 +81,22 @@ fn failed(latency_ms: i64, status_code: Option<u16>, snippet: Option<String>, er
 #[tracing::instrument(skip_all, fields(notification_id = claimed.id, attempt = claimed.attempt))]
 pub async fn send(app: &AppState, claimed: &Claimed) -> (AttemptRecord, bool) {
     let Ok(Value::Object(mut payload)) = serde_json::from_str::<Value>(&claimed.payload) else {
-        return failed(0, None, None, "the stored CONFIRM is not a JSON object".into());
+        return failed(
+            0,
+            None,
+            None,
+            "the stored CONFIRM is not a JSON object".into(),
+        );
     };
     let code = field(&payload, "MaDoiTac").to_owned();
     let reference = field(&payload, "MaThamChieu").to_owned();
     let Some(partner) = super::partner(&app.config, &code) else {
-        return failed(0, None, None, format!("partner {code} is no longer configured"));
+        return failed(
+            0,
+            None,
+            None,
+            format!("partner {code} is no longer configured"),
+        );
     };
     let secret = partner.secret.expose_secret();
     sign(&mut payload, secret);
@@ -135,7 +150,8 @@ mod tests {
         let Value::Object(mut payload) = json!({"LoaiBanTin": "CONFIRM", "MaLoi": "00",
             "MaDoiTac": "STP_HANOI", "MaThamChieu": "REF-1", "SoTien": "650000",
             "MaTienTe": "VND", "MaGiaoDich": "VCB123", "MaNganHang": "VCB",
-            "ThoiGianGD": "20260530143005", "ThongTinGiaoDich": "Nop phi"}) else {
+            "ThoiGianGD": "20260530143005", "ThongTinGiaoDich": "Nop phi"})
+        else {
             unreachable!()
         };
         sign(&mut payload, "s3cret");
@@ -156,10 +172,36 @@ mod tests {
                    "MaXacThuc": checksum(&values, secret)})
             .to_string()
         };
-        assert_eq!(reply_problem(&reply("00", "REF-1", "s3cret"), "STP_HANOI", "REF-1", "s3cret"), None);
-        assert!(reply_problem(&reply("00", "REF-1", "forged"), "STP_HANOI", "REF-1", "s3cret").is_some());
-        assert!(reply_problem(&reply("99", "REF-1", "s3cret"), "STP_HANOI", "REF-1", "s3cret").is_some());
-        assert!(reply_problem(&reply("00", "REF-2", "s3cret"), "STP_HANOI", "REF-1", "s3cret").is_some());
+        assert_eq!(
+            reply_problem(
+                &reply("00", "REF-1", "s3cret"),
+                "STP_HANOI",
+                "REF-1",
+                "s3cret"
+            ),
+            None
+        );
+        assert!(reply_problem(
+            &reply("00", "REF-1", "forged"),
+            "STP_HANOI",
+            "REF-1",
+            "s3cret"
+        )
+        .is_some());
+        assert!(reply_problem(
+            &reply("99", "REF-1", "s3cret"),
+            "STP_HANOI",
+            "REF-1",
+            "s3cret"
+        )
+        .is_some());
+        assert!(reply_problem(
+            &reply("00", "REF-2", "s3cret"),
+            "STP_HANOI",
+            "REF-1",
+            "s3cret"
+        )
+        .is_some());
         assert!(reply_problem("ok", "STP_HANOI", "REF-1", "s3cret").is_some());
     }
 }

@@ -108,7 +108,13 @@ pub fn disposition(order: &Order) -> String {
     let name: String = order
         .dossier_code
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     format!("inline; filename=\"bien-nhan-{name}.pdf\"")
 }

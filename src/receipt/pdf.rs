@@ -27,7 +27,8 @@ struct Writer {
 
 impl Writer {
     fn text(&mut self, size: f32, x: f32, text: &str) {
-        self.layer.use_text(text, size, Mm(x), Mm(self.y), &self.font);
+        self.layer
+            .use_text(text, size, Mm(x), Mm(self.y), &self.font);
     }
 
     fn line(&mut self, text: &str) {
@@ -75,16 +76,28 @@ pub fn render(receipt: &Receipt) -> Vec<u8> {
         .expect("the embedded DejaVu Sans parses");
     let layer = doc.get_page(page).get_layer(layer);
     draw_qr(&layer, &receipt.verify_url, 150.0, 232.0, 40.0);
-    let mut w = Writer { layer, font, y: 272.0 };
+    let mut w = Writer {
+        layer,
+        font,
+        y: 272.0,
+    };
     w.text(9.0, LEFT, "CỔNG DỊCH VỤ CÔNG QUỐC GIA — PAYHUB");
     w.y -= 12.0;
     w.text(16.0, LEFT, "BIÊN NHẬN THANH TOÁN");
     w.y -= 8.0;
-    w.text(9.0, LEFT, &format!("Mã tham chiếu PayHub: {}", receipt.reference));
+    w.text(
+        9.0,
+        LEFT,
+        &format!("Mã tham chiếu PayHub: {}", receipt.reference),
+    );
     w.y -= 14.0;
     body(&mut w, receipt);
     w.y -= 4.0;
-    w.text(8.0, LEFT, "Quét mã QR hoặc mở địa chỉ sau để kiểm tra biên nhận:");
+    w.text(
+        8.0,
+        LEFT,
+        "Quét mã QR hoặc mở địa chỉ sau để kiểm tra biên nhận:",
+    );
     w.y -= 5.0;
     w.text(8.0, LEFT, &receipt.verify_url);
     doc.save_to_bytes()
@@ -92,9 +105,15 @@ pub fn render(receipt: &Receipt) -> Vec<u8> {
 }
 
 fn body(w: &mut Writer, r: &Receipt) {
-    w.line(&format!("Cơ quan thu: {} ({})", r.agency_name, r.agency_code));
+    w.line(&format!(
+        "Cơ quan thu: {} ({})",
+        r.agency_name, r.agency_code
+    ));
     w.line(&format!("Mã hồ sơ: {}", r.dossier_code));
-    w.line(&format!("Thủ tục: {} — {}", r.procedure_code, r.procedure_name));
+    w.line(&format!(
+        "Thủ tục: {} — {}",
+        r.procedure_code, r.procedure_name
+    ));
     w.line(&format!("Người nộp: {}", r.payer_name));
     if let Some(id) = &r.payer_id_number {
         w.line(&format!("Số giấy tờ tùy thân: {id}"));
@@ -104,7 +123,11 @@ fn body(w: &mut Writer, r: &Receipt) {
     for group in &r.groups {
         w.row(0.0, group.kind.vietnamese(), "");
         for item in &group.items {
-            w.row(6.0, &format!("{} — {}", item.code, item.name), &item.amount.to_vietnamese());
+            w.row(
+                6.0,
+                &format!("{} — {}", item.code, item.name),
+                &item.amount.to_vietnamese(),
+            );
         }
         let label = format!("Cộng {}", group.kind.vietnamese().to_lowercase());
         w.row(6.0, &label, &group.subtotal.to_vietnamese());
@@ -115,7 +138,10 @@ fn body(w: &mut Writer, r: &Receipt) {
     w.line(&format!("Ngân hàng: {}", display_name(r.bank)));
     w.line(&format!("Mã giao dịch ngân hàng: {}", r.bank_txn_id));
     let at = r.paid_at.with_timezone(&vietnam());
-    w.line(&format!("Thời gian thanh toán: {} (GMT+7)", at.format("%H:%M:%S %d/%m/%Y")));
+    w.line(&format!(
+        "Thời gian thanh toán: {} (GMT+7)",
+        at.format("%H:%M:%S %d/%m/%Y")
+    ));
 }
 
 /// The QR code of `url`, `size` mm wide, its lower-left corner at (`x`, `y`).

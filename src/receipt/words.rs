@@ -57,7 +57,11 @@ fn number_words(n: i64, leading: bool) -> String {
 
 /// One group of three digits (1..=999).
 fn group_words(n: i64, leading: bool) -> String {
-    let (hundreds, tens, units) = ((n / 100) as usize, (n / 10 % 10) as usize, (n % 10) as usize);
+    let (hundreds, tens, units) = (
+        (n / 100) as usize,
+        (n / 10 % 10) as usize,
+        (n % 10) as usize,
+    );
     let mut words: Vec<&str> = Vec::new();
     let has_hundreds = hundreds > 0 || !leading;
     if has_hundreds {

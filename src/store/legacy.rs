@@ -48,8 +48,10 @@ impl Store {
                     .await?;
                     // A concurrent first INIT may have won: use its key, so that one partner's
                     // idempotency keys all live under one API key.
-                    let (winner,): (i64,) =
-                        sqlx::query_as(select).bind(code).fetch_one(&mut *tx).await?;
+                    let (winner,): (i64,) = sqlx::query_as(select)
+                        .bind(code)
+                        .fetch_one(&mut *tx)
+                        .await?;
                     winner
                 }
             }

@@ -130,7 +130,9 @@ impl Store {
         .execute(c)
         .await?
         .rows_affected());
-        let details: Claimed = on_tx!(&mut tx, |c| sqlx::query_as(
+        let details: Claimed =
+            on_tx!(&mut tx, |c| {
+                sqlx::query_as(
             "select n.id, n.event, n.target, n.url, n.payload, n.attempts as attempt, n.created_at,
                     a.webhook_secret
              from notifications n
@@ -140,7 +142,8 @@ impl Store {
         )
         .bind(id)
         .fetch_one(c)
-        .await?);
+        .await?
+            });
         // Committed even when the attempt was taken, so the next pass moves on to a fresh one.
         tx.commit().await?;
         if reserved == 0 {

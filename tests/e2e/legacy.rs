@@ -43,7 +43,9 @@ fn checksum(values: &[&str]) -> String {
 }
 
 fn field<'a>(message: &'a Value, name: &str) -> &'a str {
-    message[name].as_str().unwrap_or_else(|| panic!("{name} in {message}"))
+    message[name]
+        .as_str()
+        .unwrap_or_else(|| panic!("{name} in {message}"))
 }
 
 fn signed_over(message: &Value, names: &[&str]) -> bool {
@@ -106,10 +108,24 @@ async fn confirm(
 ) -> (axum::http::StatusCode, Json<Value>) {
     let genuine = signed_over(
         &message,
-        &["LoaiBanTin", "MaLoi", "MaDoiTac", "MaThamChieu", "SoTien", "MaTienTe",
-          "MaGiaoDich", "MaNganHang", "ThoiGianGD", "ThongTinGiaoDich"],
+        &[
+            "LoaiBanTin",
+            "MaLoi",
+            "MaDoiTac",
+            "MaThamChieu",
+            "SoTien",
+            "MaTienTe",
+            "MaGiaoDich",
+            "MaNganHang",
+            "ThoiGianGD",
+            "ThongTinGiaoDich",
+        ],
     );
-    inbox.confirms.lock().unwrap().push((message.clone(), genuine));
+    inbox
+        .confirms
+        .lock()
+        .unwrap()
+        .push((message.clone(), genuine));
     let code = if genuine { "00" } else { "97" };
     let (partner, reference) = (field(&message, "MaDoiTac"), field(&message, "MaThamChieu"));
     let time = "20260530143010";
@@ -157,11 +173,28 @@ fn init(reference: &str) -> Value {
 }
 
 const INIT_FIELDS: [&str; 14] = [
-    "LoaiBanTin", "PhienBan", "MaDoiTac", "MaThamChieu", "SoTien", "LoaiHinhThanhToan",
-    "MaKenhThanhToan", "MaThietBi", "NgonNgu", "MaTienTe", "MaNganHang", "ThongTinGiaoDich",
-    "ThoiGianGD", "Ip",
+    "LoaiBanTin",
+    "PhienBan",
+    "MaDoiTac",
+    "MaThamChieu",
+    "SoTien",
+    "LoaiHinhThanhToan",
+    "MaKenhThanhToan",
+    "MaThietBi",
+    "NgonNgu",
+    "MaTienTe",
+    "MaNganHang",
+    "ThongTinGiaoDich",
+    "ThoiGianGD",
+    "Ip",
 ];
-const LOOKUP_FIELDS: [&str; 5] = ["LoaiBanTin", "PhienBan", "MaDoiTac", "MaThamChieu", "ThoiGianGD"];
+const LOOKUP_FIELDS: [&str; 5] = [
+    "LoaiBanTin",
+    "PhienBan",
+    "MaDoiTac",
+    "MaThamChieu",
+    "ThoiGianGD",
+];
 
 fn sign(mut message: Value, fields: &[&str]) -> Value {
     let values: Vec<&str> = fields.iter().map(|f| field(&message, f)).collect();
@@ -195,7 +228,13 @@ async fn send_json(app: &TestApp, message: &Value) -> Value {
 async fn send_init(app: &TestApp, message: &Value) -> Value {
     let reply = send_json(app, message).await;
     if !field(&reply, "MaXacThuc").is_empty() {
-        let fields = ["MaLoi", "MaDoiTac", "MaThamChieu", "UrlThanhToan", "ThoiGianGD"];
+        let fields = [
+            "MaLoi",
+            "MaDoiTac",
+            "MaThamChieu",
+            "UrlThanhToan",
+            "ThoiGianGD",
+        ];
         assert!(signed_over(&reply, &fields), "INIT reply signed: {reply}");
     }
     reply
@@ -203,7 +242,15 @@ async fn send_init(app: &TestApp, message: &Value) -> Value {
 
 async fn query(app: &TestApp, reference: &str) -> Value {
     let reply = send_json(app, &lookup("QUERY", reference)).await;
-    let fields = ["MaLoi", "MaDoiTac", "MaThamChieu", "TrangThaiGD", "MaGiaoDich", "SoTien", "ThoiGianGD"];
+    let fields = [
+        "MaLoi",
+        "MaDoiTac",
+        "MaThamChieu",
+        "TrangThaiGD",
+        "MaGiaoDich",
+        "SoTien",
+        "ThoiGianGD",
+    ];
     assert!(signed_over(&reply, &fields), "QUERY reply signed: {reply}");
     reply
 }
@@ -214,7 +261,13 @@ async fn pay(app: &TestApp, pay_url: &str, reference: &str) -> Value {
     let page = app.client.get(pay_url).send().await.unwrap();
     assert_eq!(page.status(), 200);
     assert!(page.text().await.unwrap().contains("Phí thẩm định"));
-    let chosen = app.client.post(pay_url).form(&[("bank", "vcb")]).send().await.unwrap();
+    let chosen = app
+        .client
+        .post(pay_url)
+        .form(&[("bank", "vcb")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(chosen.status(), 303);
     let bank_page = chosen.headers()["location"].to_str().unwrap().to_owned();
     press(app, &bank_page, "approve").await;
@@ -234,8 +287,72 @@ async fn deliver_all(app: &TestApp) {
     while deliver_due(&payhub).await.unwrap() == Outcome::Done {}
 }
 
+/// The receipt's text as a PDF reader extracts it: each shown string's glyph ids mapped back to
+/// characters through the font's ToUnicode map, one line per string. (pdf-extract's own text
+/// extraction stops at printpdf's map, which lists a few glyphs outside the BMP with five hex
+/// digits; the glyphs a receipt uses are all mapped, and this reads them the standard way.)
 fn pdf_text(pdf: &[u8]) -> String {
-    pdf_extract::extract_text_from_mem(pdf).expect("the receipt is a PDF with extractable text")
+    use pdf_extract::content::Content;
+    use pdf_extract::{Document, Object};
+    let doc = Document::load_mem(pdf).expect("a PDF");
+    let mut to_unicode = std::collections::HashMap::new();
+    for object in doc.objects.values() {
+        let Object::Stream(stream) = object else {
+            continue;
+        };
+        let bytes = stream
+            .decompressed_content()
+            .unwrap_or_else(|_| stream.content.clone());
+        let text = String::from_utf8_lossy(&bytes);
+        if !text.contains("beginbfchar") {
+            continue;
+        }
+        for line in text.lines() {
+            let hex: Vec<&str> = line
+                .split_whitespace()
+                .filter_map(|t| t.strip_prefix('<')?.strip_suffix('>'))
+                .collect();
+            if let [gid, unicode] = hex[..] {
+                let (Ok(gid), Ok(unicode)) = (
+                    u16::from_str_radix(gid, 16),
+                    u32::from_str_radix(unicode, 16),
+                ) else {
+                    continue;
+                };
+                to_unicode.extend(char::from_u32(unicode).map(|c| (gid, c)));
+            }
+        }
+    }
+    assert!(
+        !to_unicode.is_empty(),
+        "the embedded font has a ToUnicode map"
+    );
+    let mut lines = Vec::new();
+    for page in doc.get_pages().values() {
+        let content = Content::decode(&doc.get_page_content(*page).unwrap()).unwrap();
+        for op in content
+            .operations
+            .iter()
+            .filter(|op| op.operator == "Tj" || op.operator == "TJ")
+        {
+            let mut line = String::new();
+            let strings = op.operands.iter().flat_map(|o| match o {
+                Object::Array(items) => items.clone(),
+                other => vec![other.clone()],
+            });
+            for object in strings {
+                let Object::String(bytes, _) = object else {
+                    continue;
+                };
+                for pair in bytes.chunks(2) {
+                    let gid = u16::from_be_bytes([pair[0], *pair.get(1).unwrap_or(&0)]);
+                    line.push(*to_unicode.get(&gid).unwrap_or(&'\u{fffd}'));
+                }
+            }
+            lines.push(line);
+        }
+    }
+    lines.join("\n")
 }
 
 async fn a_dossier_system_of_the_old_platform_is_paid_confirmed_and_gets_its_receipt(
@@ -289,7 +406,10 @@ async fn a_dossier_system_of_the_old_platform_is_paid_confirmed_and_gets_its_rec
         "Nguyễn Văn A",
         "GMT+7",
     ] {
-        assert!(text.contains(expected), "the receipt shows {expected:?}:\n{text}");
+        assert!(
+            text.contains(expected),
+            "the receipt shows {expected:?}:\n{text}"
+        );
     }
 
     // The QR code's URL is printed under it: anyone holding it can check the receipt.
@@ -302,12 +422,25 @@ async fn a_dossier_system_of_the_old_platform_is_paid_confirmed_and_gets_its_rec
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();
     assert!(html.contains(DOSSIER) && html.contains("650.000 ₫") && html.contains(&bank_txn_id));
-    assert!(!html.contains("Nguyễn Văn A") && !html.contains("001090012345"), "{html}");
-    let guessed = app.client.get(app.url("/receipts/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")).send().await.unwrap();
+    assert!(
+        !html.contains("Nguyễn Văn A") && !html.contains("001090012345"),
+        "{html}"
+    );
+    let guessed = app
+        .client
+        .get(app.url("/receipts/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(guessed.status(), 404);
 
     let order_id = pay_url.rsplit('/').next().unwrap();
-    let api = app.get(&format!("/api/v1/orders/{order_id}/receipt.pdf"), &app.finance_key).await;
+    let api = app
+        .get(
+            &format!("/api/v1/orders/{order_id}/receipt.pdf"),
+            &app.finance_key,
+        )
+        .await;
     assert_eq!(api.status(), 200);
     assert!(pdf_text(&api.bytes().await.unwrap()).contains(&bank_txn_id));
 }
@@ -341,7 +474,8 @@ async fn init_refuses_a_foreign_agency_a_foreign_account_and_items_that_do_not_a
     let partner = Partner::start(&[]).await;
     let app = app_with(backend, &partner).await;
     let other_agency = "000.00.14.H29";
-    app.seed_agency(other_agency, "http://localhost:9/notify").await;
+    app.seed_agency(other_agency, "http://localhost:9/notify")
+        .await;
 
     let mut foreign_agency = init("STP-A");
     foreign_agency["ThongTinBienLai"]["MaDonVi"] = json!(other_agency);
@@ -361,7 +495,10 @@ async fn init_refuses_a_foreign_agency_a_foreign_account_and_items_that_do_not_a
         let reply = send_init(&app, &sign(message, &INIT_FIELDS)).await;
         assert_eq!(reply["MaLoi"], "01", "{named}: {reply}");
         assert!(field(&reply, "MoTaLoi").contains(named), "{named}: {reply}");
-        assert!(!field(&reply, "MaXacThuc").is_empty(), "a known partner's refusal is signed");
+        assert!(
+            !field(&reply, "MaXacThuc").is_empty(),
+            "a known partner's refusal is signed"
+        );
     }
     assert_eq!(count(&app, "select count(*) from orders").await, 0);
     assert_eq!(query(&app, "STP-B").await["MaLoi"], "03");
@@ -377,8 +514,15 @@ async fn the_same_init_twice_gets_the_same_reply_and_a_changed_one_gets_02(backe
     assert_eq!(first, again, "the same INIT gets the same reply");
     let mut retried = init("STP-7");
     retried["ThoiGianGD"] = json!("20260530143100");
-    let retried = send(&app, &sign(retried, &INIT_FIELDS)).await.text().await.unwrap();
-    assert_eq!(first, retried, "a retry with a fresh ThoiGianGD is the same INIT");
+    let retried = send(&app, &sign(retried, &INIT_FIELDS))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        first, retried,
+        "a retry with a fresh ThoiGianGD is the same INIT"
+    );
     assert_eq!(count(&app, "select count(*) from orders").await, 1);
 
     let mut changed = init("STP-7");
@@ -418,7 +562,10 @@ async fn a_confirm_endpoint_failing_twice_gets_the_confirm_again_until_it_answer
 
     let order_id = pay_url.rsplit('/').next().unwrap();
     let listed: Value = app
-        .get(&format!("/api/v1/orders/{order_id}/notifications"), &app.finance_key)
+        .get(
+            &format!("/api/v1/orders/{order_id}/notifications"),
+            &app.finance_key,
+        )
         .await
         .json()
         .await
@@ -434,6 +581,9 @@ async fn a_confirm_endpoint_failing_twice_gets_the_confirm_again_until_it_answer
     let attempts = confirm["deliveries"].as_array().unwrap();
     assert_eq!(attempts.len(), 3, "every attempt is kept: {confirm}");
     assert_eq!(attempts[0]["status_code"], 500);
-    assert!(attempts[1]["error"].as_str().unwrap().contains("MaXacThuc"), "{confirm}");
+    assert!(
+        attempts[1]["error"].as_str().unwrap().contains("MaXacThuc"),
+        "{confirm}"
+    );
     assert_eq!(attempts[2]["error"], Value::Null);
 }

@@ -12,9 +12,7 @@ use super::{authenticate, json_reply, parse_message};
 use crate::config::LegacyPartner;
 use crate::domain::agency::{single_account, FeeKind};
 use crate::domain::bank::bank_code;
-use crate::domain::order::{
-    CreateOrderBody, ItemBody, LegacyOrigin, NewOrder, Order, PayerBody,
-};
+use crate::domain::order::{CreateOrderBody, ItemBody, LegacyOrigin, NewOrder, Order, PayerBody};
 use crate::http::orders::{configured_banks, fingerprint};
 use crate::http::AppState;
 use crate::legacy::checksum::legacy_time;
@@ -36,11 +34,26 @@ pub(super) async fn respond(app: &AppState, message: Value, now: DateTime<Utc>) 
     };
     let partner = match authenticate(app, &req.partner, &req.signed_values(), &req.checksum) {
         Ok(p) => p,
-        Err(e) => return unsigned(ReplyCode::BadChecksum, e.text(), &req.partner, &req.reference),
+        Err(e) => {
+            return unsigned(
+                ReplyCode::BadChecksum,
+                e.text(),
+                &req.partner,
+                &req.reference,
+            )
+        }
     };
     let secret = partner.secret.expose_secret();
     let refuse = |code, text: &str| {
-        let reply = init_reply(code, text, &req.partner, &req.reference, "", &time, Some(secret));
+        let reply = init_reply(
+            code,
+            text,
+            &req.partner,
+            &req.reference,
+            "",
+            &time,
+            Some(secret),
+        );
         json_reply(&reply)
     };
     let new = match new_order(&req, partner) {
@@ -59,8 +72,16 @@ pub(super) async fn respond(app: &AppState, message: Value, now: DateTime<Utc>) 
     let public_url = app.config.server.public_url.clone();
     let render = |order: &Order| {
         let url = pay_url(&public_url, order, &req.bank);
-        init_reply(ReplyCode::Ok, "", &req.partner, &req.reference, &url, &time, Some(secret))
-            .to_string()
+        init_reply(
+            ReplyCode::Ok,
+            "",
+            &req.partner,
+            &req.reference,
+            &url,
+            &time,
+            Some(secret),
+        )
+        .to_string()
     };
     let created = app
         .store
@@ -84,23 +105,33 @@ pub(super) async fn respond(app: &AppState, message: Value, now: DateTime<Utc>) 
         ),
         Err(CreateOrderError::Store(e)) => failure(e, refuse),
         Err(e @ (CreateOrderError::UnknownAgency(_) | CreateOrderError::NoBankAvailable)) => {
-            refuse(ReplyCode::InvalidData, &format!("ThongTinBienLai.MaDonVi: {e}"))
+            refuse(
+                ReplyCode::InvalidData,
+                &format!("ThongTinBienLai.MaDonVi: {e}"),
+            )
         }
-        Err(e @ CreateOrderError::OpenOrder { .. }) => {
-            refuse(ReplyCode::InvalidData, &format!("ThongTinBienLai.MaHoSo: {e}"))
-        }
+        Err(e @ CreateOrderError::OpenOrder { .. }) => refuse(
+            ReplyCode::InvalidData,
+            &format!("ThongTinBienLai.MaHoSo: {e}"),
+        ),
     }
 }
 
 fn failure(e: StoreError, refuse: impl Fn(ReplyCode, &str) -> Response) -> Response {
     tracing::error!(error.cause_chain = ?e, "INIT failed");
-    refuse(ReplyCode::Other, "PayHub could not take the payment now; try again")
+    refuse(
+        ReplyCode::Other,
+        "PayHub could not take the payment now; try again",
+    )
 }
 
 fn json_reply_text(body: String) -> Response {
     use axum::response::IntoResponse;
     (
-        [(axum::http::header::CONTENT_TYPE, "application/json; charset=utf-8")],
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "application/json; charset=utf-8",
+        )],
         body,
     )
         .into_response()
@@ -162,7 +193,9 @@ fn new_order(req: &InitRequest, partner: &LegacyPartner) -> Result<NewOrder, Vec
             let sum = Vnd::checked_sum(items.iter().map(|i| i.amount));
             if sum != Some(total) {
                 let sum = sum.map_or("too much".to_owned(), |s| s.to_string());
-                errors.push(format!("SoTien: the items add up to {sum} đồng, not {total}"));
+                errors.push(format!(
+                    "SoTien: the items add up to {sum} đồng, not {total}"
+                ));
             }
         }
         (Ok(_), None) => {}
@@ -185,7 +218,11 @@ fn new_order(req: &InitRequest, partner: &LegacyPartner) -> Result<NewOrder, Vec
         return_url: partner.return_url(),
         expires_in_minutes: None,
     };
-    let list = if bill.fees.is_empty() { "DSKhoanNop" } else { "PhiLePhi" };
+    let list = if bill.fees.is_empty() {
+        "DSKhoanNop"
+    } else {
+        "PhiLePhi"
+    };
     let mut new = NewOrder::try_from(body).map_err(|errors| {
         errors
             .iter()
@@ -210,24 +247,40 @@ fn items(bill: &BillInfo, errors: &mut Vec<String>) -> Option<Vec<ItemBody>> {
             "1" => FeeKind::Fee,
             "2" => FeeKind::Charge,
             _ => {
-                errors.push(format!("PhiLePhi[{i}].LoaiPhiLePhi: must be 1 (phí) or 2 (lệ phí)"));
+                errors.push(format!(
+                    "PhiLePhi[{i}].LoaiPhiLePhi: must be 1 (phí) or 2 (lệ phí)"
+                ));
                 continue;
             }
         };
         let Ok(amount) = Vnd::parse(&line.amount) else {
-            errors.push(format!("PhiLePhi[{i}].SoTien: must be whole đồng, digits only"));
+            errors.push(format!(
+                "PhiLePhi[{i}].SoTien: must be whole đồng, digits only"
+            ));
             continue;
         };
-        items.push(ItemBody { kind, code: line.code.clone(), name: line.name.clone(), amount });
+        items.push(ItemBody {
+            kind,
+            code: line.code.clone(),
+            name: line.name.clone(),
+            amount,
+        });
     }
     if bill.fees.is_empty() {
         for (i, line) in bill.other_items.iter().enumerate() {
             let Ok(amount) = Vnd::parse(&line.amount) else {
-                errors.push(format!("DSKhoanNop[{i}].SoTien: must be whole đồng, digits only"));
+                errors.push(format!(
+                    "DSKhoanNop[{i}].SoTien: must be whole đồng, digits only"
+                ));
                 continue;
             };
             let (code, name) = (format!("KN{}", i + 1), line.description.clone());
-            items.push(ItemBody { kind: FeeKind::Service, code, name, amount });
+            items.push(ItemBody {
+                kind: FeeKind::Service,
+                code,
+                name,
+                amount,
+            });
         }
     }
     if items.is_empty() && errors.len() == before {
@@ -280,7 +333,11 @@ async fn beneficiary_problem(
     let kinds = new.kinds();
     let procedure = Some(new.procedure_code.as_str());
     let known = configured_banks(app).into_iter().any(|bank| {
-        let of_bank: Vec<_> = settings.iter().filter(|s| s.bank == bank).cloned().collect();
+        let of_bank: Vec<_> = settings
+            .iter()
+            .filter(|s| s.bank == bank)
+            .cloned()
+            .collect();
         single_account(&of_bank, &kinds, procedure, now).is_some_and(|s| {
             s.account_no == bill.account_no && names_bank(&bill.account_bank, &s.bank_bin)
         })
@@ -289,19 +346,39 @@ async fn beneficiary_problem(
         format!(
             "ThongTinBienLai.TKThuHuong: {:?} at {:?} is not the beneficiary account PayHub has \
              in force for agency {} and procedure {}",
-            bill.account_no, bill.account_bank, new.agency_code.as_str(), new.procedure_code.as_str()
+            bill.account_no,
+            bill.account_bank,
+            new.agency_code.as_str(),
+            new.procedure_code.as_str()
         )
     }))
 }
 
 /// Short codes of reference-data.md's bank table, by NAPAS id.
 const SHORT_CODES: &[(&str, &str)] = &[
-    ("970436", "VCB"), ("970415", "ICB"), ("970418", "BIDV"), ("970405", "VBA"),
-    ("970499", "VBA"), ("970407", "TCB"), ("970422", "MB"), ("970416", "ACB"),
-    ("970432", "VPB"), ("970403", "STB"), ("970423", "TPB"), ("970437", "HDB"),
-    ("970441", "VIB"), ("970443", "SHB"), ("970426", "MSB"), ("970449", "LPB"),
-    ("970440", "SEAB"), ("970431", "EIB"), ("970448", "OCB"), ("970419", "NCB"),
-    ("970414", "MBV"), ("971011", "VNPTMONEY"), ("971005", "VTLMONEY"),
+    ("970436", "VCB"),
+    ("970415", "ICB"),
+    ("970418", "BIDV"),
+    ("970405", "VBA"),
+    ("970499", "VBA"),
+    ("970407", "TCB"),
+    ("970422", "MB"),
+    ("970416", "ACB"),
+    ("970432", "VPB"),
+    ("970403", "STB"),
+    ("970423", "TPB"),
+    ("970437", "HDB"),
+    ("970441", "VIB"),
+    ("970443", "SHB"),
+    ("970426", "MSB"),
+    ("970449", "LPB"),
+    ("970440", "SEAB"),
+    ("970431", "EIB"),
+    ("970448", "OCB"),
+    ("970419", "NCB"),
+    ("970414", "MBV"),
+    ("971011", "VNPTMONEY"),
+    ("971005", "VTLMONEY"),
 ];
 
 /// `MaNHThuHuong` may be empty, the NAPAS id itself, or the bank's short code.
@@ -320,9 +397,18 @@ mod tests {
 
     #[test]
     fn the_json_apis_fields_are_named_as_the_partner_wrote_them() {
-        assert_eq!(legacy_field("dossier_code", "PhiLePhi"), "ThongTinBienLai.MaHoSo");
-        assert_eq!(legacy_field("items[1].name", "PhiLePhi"), "PhiLePhi[1].TenPhiLePhi");
-        assert_eq!(legacy_field("items[0].amount", "DSKhoanNop"), "DSKhoanNop[0].SoTien");
+        assert_eq!(
+            legacy_field("dossier_code", "PhiLePhi"),
+            "ThongTinBienLai.MaHoSo"
+        );
+        assert_eq!(
+            legacy_field("items[1].name", "PhiLePhi"),
+            "PhiLePhi[1].TenPhiLePhi"
+        );
+        assert_eq!(
+            legacy_field("items[0].amount", "DSKhoanNop"),
+            "DSKhoanNop[0].SoTien"
+        );
     }
 
     #[test]

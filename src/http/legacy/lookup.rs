@@ -10,9 +10,9 @@ use super::{authenticate, json_reply, parse_message};
 use crate::domain::order::Order;
 use crate::domain::state::OrderStatus;
 use crate::http::AppState;
+use crate::legacy::bank_short_code;
 use crate::legacy::checksum::legacy_time;
 use crate::legacy::wire::{query_reply, short_reply, LookupRequest, QueryStatus, ReplyCode};
-use crate::legacy::bank_short_code;
 use crate::store::StoreError;
 
 /// `TrangThaiGD`: `1` paid (a refund is a movement of its own, the payment stays `1`), `3` not
@@ -28,9 +28,20 @@ pub fn state_code(status: OrderStatus, unresolved_attempt: bool) -> &'static str
 }
 
 /// The authenticated request and its partner's secret, or the reply that refuses it.
-fn authenticated(app: &AppState, message: Value, time: &str) -> Result<(LookupRequest, String), Response> {
+fn authenticated(
+    app: &AppState,
+    message: Value,
+    time: &str,
+) -> Result<(LookupRequest, String), Response> {
     let req: LookupRequest = parse_message(message).map_err(|text| {
-        json_reply(&short_reply(ReplyCode::InvalidData, &text, "", "", time, None))
+        json_reply(&short_reply(
+            ReplyCode::InvalidData,
+            &text,
+            "",
+            "",
+            time,
+            None,
+        ))
     })?;
     match authenticate(app, &req.partner, &req.signed_values(), &req.checksum) {
         Ok(partner) => {
@@ -49,7 +60,11 @@ fn authenticated(app: &AppState, message: Value, time: &str) -> Result<(LookupRe
 }
 
 async fn find_order(app: &AppState, req: &LookupRequest) -> Result<Option<Order>, StoreError> {
-    match app.store.legacy_order_id(&req.partner, &req.reference).await? {
+    match app
+        .store
+        .legacy_order_id(&req.partner, &req.reference)
+        .await?
+    {
         Some(id) => app.store.order(&id).await,
         None => Ok(None),
     }
@@ -62,12 +77,27 @@ pub(super) async fn query(app: &AppState, message: Value, now: DateTime<Utc>) ->
         Err(reply) => return reply,
     };
     let reply = |code, text: &str, status: &QueryStatus, time: &str| {
-        json_reply(&query_reply(code, text, &req.partner, &req.reference, status, time, Some(&secret)))
+        json_reply(&query_reply(
+            code,
+            text,
+            &req.partner,
+            &req.reference,
+            status,
+            time,
+            Some(&secret),
+        ))
     };
     let found = find_order(app, &req).await;
     let order = match found {
         Ok(Some(order)) => order,
-        Ok(None) => return reply(ReplyCode::UnknownReference, "MaThamChieu: unknown", &QueryStatus::default(), &time),
+        Ok(None) => {
+            return reply(
+                ReplyCode::UnknownReference,
+                "MaThamChieu: unknown",
+                &QueryStatus::default(),
+                &time,
+            )
+        }
         Err(e) => return store_failure(e, |c, t| reply(c, t, &QueryStatus::default(), &time)),
     };
     let unresolved = match app.store.has_unresolved_attempt(&order.id).await {
@@ -96,7 +126,14 @@ pub(super) async fn bill(app: &AppState, message: Value, now: DateTime<Utc>) -> 
         Err(reply) => return reply,
     };
     let refuse = |code, text: &str| {
-        json_reply(&short_reply(code, text, &req.partner, &req.reference, &time, Some(&secret)))
+        json_reply(&short_reply(
+            code,
+            text,
+            &req.partner,
+            &req.reference,
+            &time,
+            Some(&secret),
+        ))
     };
     let order = match find_order(app, &req).await {
         Ok(Some(order)) => order,
@@ -104,18 +141,27 @@ pub(super) async fn bill(app: &AppState, message: Value, now: DateTime<Utc>) -> 
         Err(e) => return store_failure(e, refuse),
     };
     if !order.status.is_paid() {
-        return refuse(ReplyCode::InvalidData, "MaThamChieu: the payment is not paid");
+        return refuse(
+            ReplyCode::InvalidData,
+            "MaThamChieu: the payment is not paid",
+        );
     }
     match crate::receipt::receipt_pdf(app, &order).await {
         Ok(Some(pdf)) => (
             [
                 (header::CONTENT_TYPE, "application/pdf".to_owned()),
-                (header::CONTENT_DISPOSITION, crate::receipt::disposition(&order)),
+                (
+                    header::CONTENT_DISPOSITION,
+                    crate::receipt::disposition(&order),
+                ),
             ],
             pdf,
         )
             .into_response(),
-        Ok(None) => refuse(ReplyCode::InvalidData, "MaThamChieu: the payment is not paid"),
+        Ok(None) => refuse(
+            ReplyCode::InvalidData,
+            "MaThamChieu: the payment is not paid",
+        ),
         Err(e) => store_failure(e, refuse),
     }
 }
