@@ -130,9 +130,8 @@ impl Store {
         .execute(c)
         .await?
         .rows_affected());
-        let details: Claimed =
-            on_tx!(&mut tx, |c| {
-                sqlx::query_as(
+        let details: Claimed = on_tx!(&mut tx, |c| {
+            sqlx::query_as(
             "select n.id, n.event, n.target, n.url, n.payload, n.attempts as attempt, n.created_at,
                     a.webhook_secret
              from notifications n
@@ -143,7 +142,7 @@ impl Store {
         .bind(id)
         .fetch_one(c)
         .await?
-            });
+        });
         // Committed even when the attempt was taken, so the next pass moves on to a fresh one.
         tx.commit().await?;
         if reserved == 0 {

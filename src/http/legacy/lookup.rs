@@ -27,35 +27,27 @@ pub fn state_code(status: OrderStatus, unresolved_attempt: bool) -> &'static str
     }
 }
 
-/// The authenticated request and its partner's secret, or the reply that refuses it.
+/// The authenticated request and its partner's secret, or the refusal to send back.
 fn authenticated(
     app: &AppState,
     message: Value,
     time: &str,
-) -> Result<(LookupRequest, String), Response> {
-    let req: LookupRequest = parse_message(message).map_err(|text| {
-        json_reply(&short_reply(
-            ReplyCode::InvalidData,
-            &text,
-            "",
-            "",
-            time,
-            None,
-        ))
-    })?;
+) -> Result<(LookupRequest, String), Value> {
+    let req: LookupRequest = parse_message(message)
+        .map_err(|text| short_reply(ReplyCode::InvalidData, &text, "", "", time, None))?;
     match authenticate(app, &req.partner, &req.signed_values(), &req.checksum) {
         Ok(partner) => {
             let secret = partner.secret.expose_secret().to_owned();
             Ok((req, secret))
         }
-        Err(e) => Err(json_reply(&short_reply(
+        Err(e) => Err(short_reply(
             ReplyCode::BadChecksum,
             e.text(),
             &req.partner,
             &req.reference,
             time,
             None,
-        ))),
+        )),
     }
 }
 
@@ -74,7 +66,7 @@ pub(super) async fn query(app: &AppState, message: Value, now: DateTime<Utc>) ->
     let time = legacy_time(now);
     let (req, secret) = match authenticated(app, message, &time) {
         Ok(ok) => ok,
-        Err(reply) => return reply,
+        Err(refusal) => return json_reply(&refusal),
     };
     let reply = |code, text: &str, status: &QueryStatus, time: &str| {
         json_reply(&query_reply(
@@ -123,7 +115,7 @@ pub(super) async fn bill(app: &AppState, message: Value, now: DateTime<Utc>) -> 
     let time = legacy_time(now);
     let (req, secret) = match authenticated(app, message, &time) {
         Ok(ok) => ok,
-        Err(reply) => return reply,
+        Err(refusal) => return json_reply(&refusal),
     };
     let refuse = |code, text: &str| {
         json_reply(&short_reply(
