@@ -168,6 +168,22 @@ pub struct LegacyPartner {
     pub secret: SecretString,
     pub agencies: Vec<String>,
     pub confirm_url: String,
+    /// Where the citizen's pages link back to; the message set has no such field, so by
+    /// default the origin of `confirm_url` (the partner's own site).
+    #[serde(default)]
+    pub return_url: Option<String>,
+}
+
+impl LegacyPartner {
+    pub fn return_url(&self) -> String {
+        if let Some(url) = &self.return_url {
+            return url.clone();
+        }
+        match reqwest::Url::parse(&self.confirm_url) {
+            Ok(url) => format!("{}/", url.origin().ascii_serialization()),
+            Err(_) => self.confirm_url.clone(),
+        }
+    }
 }
 
 impl Config {
@@ -206,11 +222,34 @@ impl Config {
                 reason: "must start with sqlite: or postgres://".into(),
             });
         }
+        self.validate_legacy()?;
         if self.server.public_url.ends_with('/') {
             return Err(ConfigError::Invalid {
                 key: "server.public_url",
                 reason: "must not end with '/'".into(),
             });
+        }
+        Ok(())
+    }
+
+    /// Partners of the previous platform: unique codes, and a confirm URL PayHub can POST to.
+    fn validate_legacy(&self) -> Result<(), ConfigError> {
+        let invalid = |reason: String| ConfigError::Invalid {
+            key: "legacy.partners",
+            reason,
+        };
+        let mut codes = std::collections::HashSet::new();
+        for p in &self.legacy.partners {
+            if p.code.trim().is_empty() || !codes.insert(p.code.as_str()) {
+                return Err(invalid(format!("code {:?} is empty or repeated", p.code)));
+            }
+            let url = reqwest::Url::parse(&p.confirm_url).ok();
+            if !url.is_some_and(|u| matches!(u.scheme(), "http" | "https")) {
+                return Err(invalid(format!(
+                    "{}: confirm_url must be an http(s) URL",
+                    p.code
+                )));
+            }
         }
         Ok(())
     }
@@ -370,6 +409,34 @@ hash_secret = "s1"
         assert!(!shown.contains("hunter2"), "{shown}");
         assert!(!shown.contains("topsecret"), "{shown}");
         assert!(shown.contains("postgres://payhub:***@db/payhub"));
+    }
+
+    #[test]
+    fn legacy_partners_are_read_with_secrets_from_the_environment() {
+        let dir = std::env::temp_dir().join(format!("payhub-legacy-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("payhub.toml");
+        let partner = r#"
+[[legacy.partners]]
+code = "STP_HANOI"
+secret = "in-file"
+agencies = ["000.00.12.H26"]
+confirm_url = "https://dvc.example.gov.vn/payment/confirm"
+"#;
+        std::fs::write(&file, partner).unwrap();
+        let c = Config::load_with_env(
+            Some(&file),
+            env(&[("PAYHUB_LEGACY__PARTNERS__0__SECRET", "from-env")]),
+        )
+        .unwrap();
+        let p = &c.legacy.partners[0];
+        assert_eq!(p.secret.expose_secret(), "from-env");
+        assert_eq!(p.return_url(), "https://dvc.example.gov.vn/");
+        assert!(!format!("{c:?}").contains("from-env"));
+
+        std::fs::write(&file, format!("{partner}{partner}")).unwrap();
+        let e = Config::load_with_env(Some(&file), env(&[])).unwrap_err();
+        assert!(e.to_string().contains("repeated"), "{e}");
     }
 
     #[test]

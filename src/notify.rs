@@ -16,7 +16,7 @@ use crate::workers::Outcome;
 
 /// Longer than a request can take, so a lease only lapses when its dispatcher is gone.
 const LEASE: chrono::Duration = chrono::Duration::seconds(60);
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 /// api.md: retry "until a 2xx"; we stop a day after the change, when the dossier has moved on.
 const RETRY_WINDOW: chrono::Duration = chrono::Duration::hours(24);
 const FIRST_BACKOFF_SECS: i64 = 30;
@@ -73,10 +73,17 @@ pub async fn deliver_due(app: &AppState) -> Result<Outcome, NotifyError> {
     let Some(claimed) = app.store.claim_notification(now, now + LEASE).await? else {
         return Ok(Outcome::Idle);
     };
-    let record = send(app, &claimed).await;
-    let delivered = record
-        .status_code
-        .is_some_and(|code| (200..300).contains(&code));
+    let (record, delivered) = match claimed.target.as_str() {
+        "webhook" => {
+            let record = send(app, &claimed).await;
+            let delivered = record
+                .status_code
+                .is_some_and(|code| (200..300).contains(&code));
+            (record, delivered)
+        }
+        "legacy_confirm" => crate::legacy::confirm::send(app, &claimed).await,
+        other => (unknown_target(other), false),
+    };
     let now = app.clock.now();
     let next = next_step(delivered, claimed.attempt, claimed.created_at, now);
     app.store
@@ -129,8 +136,20 @@ async fn send(app: &AppState, claimed: &Claimed) -> AttemptRecord {
     }
 }
 
+/// A row no dispatcher knows how to send: kept pending (and dead after the window) for a person.
+fn unknown_target(target: &str) -> AttemptRecord {
+    AttemptRecord {
+        status_code: None,
+        latency_ms: 0,
+        response_snippet: None,
+        error: Some(format!("no sender for notification target {target:?}")),
+    }
+}
+
 /// The first `SNIPPET_CHARS` characters of the reply, reading no more than needed for them.
-async fn read_snippet(mut response: reqwest::Response) -> Result<String, reqwest::Error> {
+pub(crate) async fn read_snippet(
+    mut response: reqwest::Response,
+) -> Result<String, reqwest::Error> {
     let mut bytes = Vec::new();
     while bytes.len() < SNIPPET_READ_BYTES {
         match response.chunk().await? {
@@ -145,7 +164,7 @@ async fn read_snippet(mut response: reqwest::Response) -> Result<String, reqwest
 }
 
 /// reqwest's own message is "error sending request"; the causes say what went wrong.
-fn error_text(e: &dyn std::error::Error) -> String {
+pub(crate) fn error_text(e: &dyn std::error::Error) -> String {
     let mut text = e.to_string();
     let mut source = e.source();
     while let Some(cause) = source {

@@ -74,6 +74,19 @@ pub struct NewOrder {
     pub amount: Vnd,
     pub return_url: String,
     pub expires_in: Duration,
+    /// Set when a partner of the previous platform created the order through INIT.
+    pub legacy: Option<LegacyOrigin>,
+}
+
+/// Where an INIT order came from, and what its CONFIRM will need (legacy-platform.md).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LegacyOrigin {
+    pub partner_code: String,
+    /// `MaThamChieu`: the partner's unique reference.
+    pub reference: String,
+    pub confirm_url: String,
+    /// `ThongTinGiaoDich`, returned in CONFIRM as it was sent.
+    pub transaction_info: String,
 }
 
 fn text(errors: &mut Vec<FieldError>, field: &str, value: &str, max: usize) -> String {
@@ -164,6 +177,7 @@ impl TryFrom<CreateOrderBody> for NewOrder {
                     amount,
                     return_url: body.return_url,
                     expires_in: Duration::minutes(minutes),
+                    legacy: None,
                 })
             }
             _ => Err(errors),

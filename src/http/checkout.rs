@@ -26,6 +26,7 @@ use crate::store::attempts::{AttemptError, NewAttempt};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/checkout/{id}", get(show_checkout).post(choose_bank))
+        .route("/checkout/{id}/banks/{bank}", get(go_to_bank))
         .route("/return/{bank}", get(show_return))
 }
 
@@ -199,7 +200,29 @@ async fn choose_bank(
             Some(&back),
         );
     };
-    let Ok(order) = app.store.order(&id).await else {
+    start_at_bank(&app, &id, &choice.bank, peer, &headers).await
+}
+
+/// A link straight to one bank: what an INIT whose `MaNganHang` names a bank gets as its
+/// `UrlThanhToan` (legacy-platform.md §INIT). The same hand-off as choosing on the page.
+async fn go_to_bank(
+    State(app): State<AppState>,
+    Path((id, bank)): Path<(String, String)>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> Response {
+    start_at_bank(&app, &id, &bank, peer, &headers).await
+}
+
+async fn start_at_bank(
+    app: &AppState,
+    id: &str,
+    choice: &str,
+    peer: SocketAddr,
+    headers: &HeaderMap,
+) -> Response {
+    let back = format!("/checkout/{id}");
+    let Ok(order) = app.store.order(id).await else {
         return unavailable();
     };
     let Some(order) = order else {
@@ -209,10 +232,10 @@ async fn choose_bank(
     if shown_status(&order, now) != OrderStatus::Pending {
         return Redirect::to(&back).into_response();
     }
-    let Ok(banks) = available_banks(&app, &order, now).await else {
+    let Ok(banks) = available_banks(app, &order, now).await else {
         return unavailable();
     };
-    let chosen = bank_code(&choice.bank).and_then(|b| banks.iter().find(|(c, _)| *c == b));
+    let chosen = bank_code(choice).and_then(|b| banks.iter().find(|(c, _)| *c == b));
     let Some((bank, setting)) = chosen else {
         let text = "Ngân hàng này không nhận thanh toán cho hồ sơ này.";
         return message(
@@ -224,7 +247,7 @@ async fn choose_bank(
     };
     let reference = new_reference();
     let create_date = vnpay_create_date(now);
-    let ip = client_ip(peer, &headers);
+    let ip = client_ip(peer, headers);
     let new = NewAttempt {
         order_id: &order.id,
         bank: *bank,
@@ -241,7 +264,7 @@ async fn choose_bank(
             return unavailable();
         }
     };
-    match banks::start_payment(&app, &order, &attempt, now).await {
+    match banks::start_payment(app, &order, &attempt, now).await {
         Ok((url, bank_payment_id)) => {
             let stored = app
                 .store
@@ -342,6 +365,7 @@ async fn show_return(
             bank_name => display_name(bank),
             reference => attempt.reference,
             bank_txn_id => paid_here.map(|p| p.bank_txn_id.clone()),
+            receipt_url => order.status.is_paid().then(|| format!("/checkout/{}/receipt.pdf", order.id)),
             return_url => order.return_url,
         },
     )

@@ -21,11 +21,13 @@ pub mod callbacks;
 pub mod checkout;
 pub mod error;
 pub mod extract;
+pub mod legacy;
 pub mod meta;
 pub mod metrics;
 pub mod notifications;
 pub mod orders;
 pub mod pages;
+pub mod receipts;
 pub mod refunds;
 pub mod report_pages;
 pub mod reports;
@@ -75,6 +77,7 @@ impl AppState {
         orders::show_order,
         orders::cancel_order,
         orders::list_orders,
+        receipts::api_receipt,
         notifications::list_order_notifications,
         notifications::redeliver,
         // Reconciliation (src/http/reports.rs).
@@ -115,6 +118,8 @@ pub fn router(state: AppState) -> Router {
         .merge(notifications::router())
         .merge(refunds::router())
         .merge(attempts::router())
+        .merge(legacy::router())
+        .merge(receipts::router())
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             metrics::track,

@@ -78,7 +78,7 @@ pub(super) fn idempotency_key(headers: &HeaderMap) -> Result<String, ApiError> {
 }
 
 /// SHA-256 of the body as parsed JSON, so whitespace and key order do not make a retry differ.
-pub(super) fn fingerprint(body: &Value) -> String {
+pub(crate) fn fingerprint(body: &Value) -> String {
     use sha2::{Digest, Sha256};
     hex::encode(Sha256::digest(body.to_string().as_bytes()))
 }
@@ -127,7 +127,11 @@ async fn create_order(
 }
 
 /// A portal key sees only the orders it created; for others the order does not exist.
-async fn visible_order(app: &AppState, caller: &Caller, id: &str) -> Result<Order, ApiError> {
+pub(crate) async fn visible_order(
+    app: &AppState,
+    caller: &Caller,
+    id: &str,
+) -> Result<Order, ApiError> {
     let order = app.store.order(id).await?.ok_or(ApiError::NotFound)?;
     if caller.role == Role::Portal && order.created_by_key_id != caller.key_id {
         return Err(ApiError::NotFound);

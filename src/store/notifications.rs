@@ -18,6 +18,8 @@ use super::{on_tx, with_pool, write_tx, Store, StoreError};
 pub struct Claimed {
     pub id: i64,
     pub event: String,
+    /// `webhook` or `legacy_confirm` (the table's check constraint).
+    pub target: String,
     pub url: String,
     pub payload: String,
     pub attempt: i32,
@@ -79,7 +81,8 @@ const IN_FLIGHT: &str = "no outcome recorded: the dispatcher stopped during this
 
 /// The one dialect difference: PostgreSQL dispatchers skip rows another one is claiming, so they
 /// do not queue on its lock; SQLite's `begin immediate` already lets one writer in at a time.
-/// Only `webhook` rows: `legacy_confirm` rows are the legacy platform's, signed its own way.
+/// Both targets share the queue: `webhook` rows and the previous platform's `legacy_confirm`
+/// rows have one retry schedule and one delivery log; only the signing differs (notify.rs).
 fn claim_sql(store: &Store) -> String {
     let skip_locked = match store {
         Store::Postgres(_) => " for update skip locked",
@@ -89,7 +92,7 @@ fn claim_sql(store: &Store) -> String {
         "update notifications set attempts = attempts + 1, lease_until = $2
          where status = 'pending' and lease_until <= $1 and id = (
              select id from notifications
-             where status = 'pending' and target = 'webhook'
+             where status = 'pending'
                and next_attempt_at <= $1 and lease_until <= $1
              order by next_attempt_at, id limit 1{skip_locked})
          returning id, attempts"
@@ -127,8 +130,9 @@ impl Store {
         .execute(c)
         .await?
         .rows_affected());
-        let details: Claimed = on_tx!(&mut tx, |c| sqlx::query_as(
-            "select n.id, n.event, n.url, n.payload, n.attempts as attempt, n.created_at,
+        let details: Claimed = on_tx!(&mut tx, |c| {
+            sqlx::query_as(
+            "select n.id, n.event, n.target, n.url, n.payload, n.attempts as attempt, n.created_at,
                     a.webhook_secret
              from notifications n
              join orders o on o.id = n.order_id
@@ -137,7 +141,8 @@ impl Store {
         )
         .bind(id)
         .fetch_one(c)
-        .await?);
+        .await?
+        });
         // Committed even when the attempt was taken, so the next pass moves on to a fresh one.
         tx.commit().await?;
         if reserved == 0 {

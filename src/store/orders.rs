@@ -414,6 +414,9 @@ async fn insert_order(
         .await
         .map(|r| r.rows_affected())?);
     }
+    if let Some(origin) = &new.legacy {
+        super::legacy::insert_legacy_order(tx, &id, origin, now).await?;
+    }
     super::transitions::record_event(
         tx,
         &id,

@@ -111,7 +111,8 @@ pub(crate) async fn record_event(
     Ok(())
 }
 
-/// Writes the outbox row for the agency's dossier system, with the order as it now is.
+/// Writes the outbox row for the agency's dossier system, with the order as it now is, and a
+/// CONFIRM for the partner of the previous platform when an INIT order becomes paid.
 async fn enqueue_notification(
     tx: &mut Tx,
     order_id: &str,
@@ -128,6 +129,9 @@ async fn enqueue_notification(
     .bind(&order.agency_code)
     .fetch_optional(c)
     .await?);
+    if status == OrderStatus::Paid {
+        super::legacy::enqueue_confirm(tx, &order, now).await?;
+    }
     let Some((Some(url),)) = url else {
         return Ok(());
     };

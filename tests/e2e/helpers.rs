@@ -227,8 +227,17 @@ fn fast(retries: usize) -> RetrySchedule {
 /// PayHub with the three simulators: PayHub's listener is bound first so that the banks know
 /// where to call back, then the banks, then PayHub is configured with the banks' addresses.
 pub async fn spawn_app_with_banks(backend: Backend) -> TestApp {
+    spawn_app_with_banks_and(backend, |_| {}).await
+}
+
+/// `spawn_app_with_banks` with the configuration adjusted first (the banks' URLs are set after).
+pub async fn spawn_app_with_banks_and(
+    backend: Backend,
+    adjust: impl FnOnce(&mut Config),
+) -> TestApp {
     let db = TestDb::create(&backend).await;
     let mut config = test_config(&db);
+    adjust(&mut config);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let payhub = format!("http://{}", listener.local_addr().unwrap());
     let any_port = "127.0.0.1:0".parse().unwrap();

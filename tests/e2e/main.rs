@@ -8,6 +8,7 @@ mod callbacks;
 mod checkout;
 mod cli;
 mod foundation;
+mod legacy;
 mod notifications;
 mod orders;
 mod reconciliation;
