@@ -96,9 +96,12 @@ start_payhub() { # $1 backend
   exit 1
 }
 
+PAYHUB_PID=
 stop_payhub() {
-  kill "$PAYHUB_PID" && wait "$PAYHUB_PID" || true
+  [[ -n $PAYHUB_PID ]] && kill "$PAYHUB_PID" && wait "$PAYHUB_PID" || true
+  PAYHUB_PID=
 }
+trap stop_payhub EXIT
 
 payments_count() { # $1 backend
   if [[ $1 == sqlite ]]; then

@@ -5,17 +5,17 @@
 insert into api_keys (name, role, key_hash, key_prefix, created_at)
 values ('pgbench', 'portal', 'pgbench-key-hash', 'pgbench', now());
 insert into agencies (code, name, notify_url, webhook_secret, created_at, updated_at)
-values ('BENCH.SXD', 'Sở Xây dựng (benchmark)', 'http://dossiers.example.gov.vn/notify', 'whsec_bench', now(), now());
+values ('000.00.99.H29', 'Sở Xây dựng (benchmark)', 'http://dossiers.example.gov.vn/notify', 'whsec_bench', now(), now());
 insert into beneficiary_accounts (agency_code, bank, fee_kind, procedure_code, account_no,
   account_name, bank_bin, terminal_code, effective_from, created_at, created_by)
-values ('BENCH.SXD', 'vnpay', 'any', null, '0011007654321', 'KBNN HA NOI', '970436', 'BENCH001',
+values ('000.00.99.H29', 'vnpay', 'any', null, '0011007654321', 'KBNN HA NOI', '970436', 'BENCH001',
   now() - interval '1 hour', now(), 'pgbench'),
-       ('BENCH.SXD', 'vcb', 'any', null, '0011001234567', 'KBNN HA NOI', '970436', null,
+       ('000.00.99.H29', 'vcb', 'any', null, '0011001234567', 'KBNN HA NOI', '970436', null,
   now() - interval '1 hour', now(), 'pgbench');
 
 insert into orders (id, agency_code, dossier_code, procedure_code, procedure_name, payer_name,
   payer_id_number, amount_vnd, status, return_url, created_by_key_id, expires_at, created_at, updated_at)
-select 'o' || n, 'BENCH.SXD', '000.00.12.H29-seed-' || n, '1.001234', 'Cấp giấy phép xây dựng',
+select 'o' || n, '000.00.99.H29', '000.00.12.H29-seed-' || n, '1.001234', 'Cấp giấy phép xây dựng',
   'Nguyễn Văn A', '001090012345', 650000, 'pending', 'https://portal.example.gov.vn/dossiers/1',
   1, now() + interval '1 hour', now(), now()
 from generate_series(1, :n) n;

@@ -5,7 +5,7 @@ use anyhow::{bail, Context};
 use serde_json::{json, Value};
 
 /// The bench agency and its settings: one VNPAY terminal and one VCB account, `any` fee kind.
-pub const AGENCY: &str = "BENCH.SXD";
+pub const AGENCY: &str = "000.00.99.H29";
 pub const VNPAY_TERMINAL: &str = "BENCH001";
 pub const VCB_ACCOUNT: &str = "0011001234567";
 
