@@ -45,7 +45,10 @@ fn ipn_query() -> String {
         ("vnp_BankCode", "NCB"),
         ("vnp_BankTranNo", "VNP14980726"),
         ("vnp_CardType", "ATM"),
-        ("vnp_OrderInfo", "Thanh toan ho so 000.00.12.H29-260530-0001"),
+        (
+            "vnp_OrderInfo",
+            "Thanh toan ho so 000.00.12.H29-260530-0001",
+        ),
         ("vnp_PayDate", "20260530210411"),
         ("vnp_ResponseCode", "00"),
         ("vnp_TmnCode", "BENCH001"),

@@ -24,7 +24,8 @@ impl Api {
 
     /// Creates the bench agency with a VNPAY and a VCB setting; a repeat only updates the agency.
     pub async fn seed_agency(&self) -> anyhow::Result<()> {
-        let agency = json!({"name": "Sở Xây dựng (benchmark)", "notify_url": "http://127.0.0.1:9/notify"});
+        let agency =
+            json!({"name": "Sở Xây dựng (benchmark)", "notify_url": "http://127.0.0.1:9/notify"});
         let r = self
             .http
             .put(self.url(&format!("/api/v1/agencies/{AGENCY}")))
@@ -48,9 +49,7 @@ impl Api {
         for setting in settings {
             let r = self
                 .http
-                .post(self.url(&format!(
-                    "/api/v1/agencies/{AGENCY}/beneficiary-accounts"
-                )))
+                .post(self.url(&format!("/api/v1/agencies/{AGENCY}/beneficiary-accounts")))
                 .bearer_auth(&self.admin_key)
                 .json(&setting)
                 .send()

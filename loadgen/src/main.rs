@@ -153,11 +153,7 @@ async fn create_orders(target: &Target, load: Load) -> anyhow::Result<serde_json
     let api = target.api(load.concurrency)?;
     api.seed_agency().await?;
     let run = run_id().to_string();
-    let jobs: Arc<Vec<_>> = Arc::new(
-        (0..load.requests)
-            .map(|n| prepare_order(&run, n))
-            .collect(),
-    );
+    let jobs: Arc<Vec<_>> = Arc::new((0..load.requests).map(|n| prepare_order(&run, n)).collect());
     let fire = move |i: usize| {
         let (api, jobs) = (api.clone(), jobs.clone());
         async move { api.create_order(&jobs[i]).await.map(|_| ()) }
@@ -193,11 +189,19 @@ async fn fire_callbacks(
     let seconds = Duration::from_secs(load.seconds);
     let stats = drive(signed.len(), load.concurrency, seconds, fire.clone()).await;
     drop(vcb);
-    ensure!(stats.errors == 0, "callbacks failed: {:?}", stats.first_error);
+    ensure!(
+        stats.errors == 0,
+        "callbacks failed: {:?}",
+        stats.first_error
+    );
     let fired = taken(&stats);
     // A bank repeats a callback it is unsure of: replay every one fired, outside the timing.
     let replay = drive(fired, load.concurrency, Duration::from_secs(600), fire).await;
-    ensure!(replay.errors == 0, "replays failed: {:?}", replay.first_error);
+    ensure!(
+        replay.errors == 0,
+        "replays failed: {:?}",
+        replay.first_error
+    );
     let checked = verify_paid_once(&api, &signed[..fired]).await?;
     let mut result = stats.to_json(target.labels(&load));
     result["replayed"] = json!(replay.ok);
@@ -226,7 +230,10 @@ async fn seed_callbacks(
                     .await
                     .map_err(|e| format!("{e:#}"))?;
                 let seq = (run as usize % 1000) * 1_000_000 + n;
-                tasks.lock().expect("not poisoned").push((n, sign_success(&attempt, seq)));
+                tasks
+                    .lock()
+                    .expect("not poisoned")
+                    .push((n, sign_success(&attempt, seq)));
                 Ok(())
             }
         }

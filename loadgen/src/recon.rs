@@ -28,7 +28,10 @@ fn the_day() -> BusinessDay {
 pub fn write_day(lines: usize, dir: &Path) -> anyhow::Result<Value> {
     let day = generate(&DaySpec::typical(42, lines));
     if let Err(problems) = day.check(&reconcile(&day.input)?) {
-        bail!("the generated day is not as expected: {:?}", &problems[..3.min(problems.len())]);
+        bail!(
+            "the generated day is not as expected: {:?}",
+            &problems[..3.min(problems.len())]
+        );
     }
     fs::create_dir_all(dir)?;
     let input = &day.input;
@@ -84,8 +87,10 @@ pub fn write_day(lines: usize, dir: &Path) -> anyhow::Result<Value> {
         );
     }
     fs::write(dir.join("accounts.csv"), &out)?;
-    Ok(json!({"lines": input.lines.len(), "records": input.records.len(),
-              "settings": input.accounts.settings().len()}))
+    Ok(
+        json!({"lines": input.lines.len(), "records": input.records.len(),
+              "settings": input.accounts.settings().len()}),
+    )
 }
 
 /// Reads the three files, reconciles, and reports the time of each stage, the class tallies
