@@ -49,7 +49,7 @@ def recon_table(out):
             continue
         cells = [f"{n:,}", f(p["engine_s"], 3), f(p["engine_lines_per_s"], 0), f(p["engine_ns_per_line"], 0),
                  f(p["wall_s"], 2), f(p["max_rss_kb"] / 1024, 0), f(p["max_rss_kb"] * 1024 / n, 0),
-                 f"{f(d['wall_s'], 2)} / {f(d1['wall_s'], 2)}" if d and d1 else "—",
+                 f"{f(d['wall_s'], 2)} / {f(d1['wall_s'], 2) if d1 else '—'}" if d else "—",
                  f(d["query_s"], 3) if d else "—",
                  f(p["engine_s"] / d["query_s"], 2) if d else "—",
                  f(d["max_rss_kb"] / 1024, 0) if d else "—"]
