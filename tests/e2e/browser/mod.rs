@@ -1,0 +1,159 @@
+//! Pages tested in a real browser: headless Chromium driven over WebDriver (chromedriver, which
+//! each test starts on a free port). Every step saves a screenshot under
+//! `target/browser-screenshots/<test>/`. Without Chromium the tests are skipped, except when
+//! `CI` is set: then they fail, so a CI machine without a browser cannot pass them silently.
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+
+mod citizen;
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+/// A headless Chromium session and the folder its screenshots go to.
+pub struct Browser {
+    pub client: Client,
+    driver: Child,
+    shots: PathBuf,
+    step: usize,
+}
+
+impl Browser {
+    /// Starts chromedriver and a headless Chromium; `None` (skip) when they are not installed
+    /// and `CI` is not set. `test` names the screenshot folder.
+    pub async fn start(test: &str) -> Option<Browser> {
+        let installed = [CHROMIUM, CHROMEDRIVER]
+            .iter()
+            .all(|p| std::path::Path::new(p).exists());
+        if !installed {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "CI is set but {CHROMIUM} or {CHROMEDRIVER} is missing: run .ci/browser-deps"
+            );
+            eprintln!("browser test skipped: Chromium is not installed (.ci/browser-deps)");
+            return None;
+        }
+        let port = free_port();
+        let driver = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts");
+        let client = connect(port).await;
+        let shots = screenshot_dir(test);
+        let _ = std::fs::remove_dir_all(&shots);
+        std::fs::create_dir_all(&shots).unwrap();
+        Some(Browser {
+            client,
+            driver,
+            shots,
+            step: 0,
+        })
+    }
+
+    /// Saves `NN-name.png` of the page as it is now.
+    pub async fn shot(&mut self, name: &str) {
+        self.step += 1;
+        let png = self.client.screenshot().await.expect("a screenshot");
+        let path = self.shots.join(format!("{:02}-{name}.png", self.step));
+        std::fs::write(&path, png).unwrap();
+    }
+
+    pub async fn goto(&self, url: &str) {
+        self.client.goto(url).await.unwrap();
+    }
+
+    pub async fn text(&self, id: &str) -> String {
+        let element = self.client.find(Locator::Id(id)).await;
+        let element = element.unwrap_or_else(|e| panic!("#{id}: {e}"));
+        element.text().await.unwrap()
+    }
+
+    pub async fn click(&self, css: &str) {
+        let element = self.client.find(Locator::Css(css)).await;
+        let element = element.unwrap_or_else(|e| panic!("{css}: {e}"));
+        element.click().await.unwrap();
+    }
+
+    pub async fn url(&self) -> String {
+        self.client.current_url().await.unwrap().to_string()
+    }
+
+    /// Waits (reloading the page, at most 15 s) until `#id` contains `text`.
+    pub async fn wait_for_text(&self, id: &str, text: &str) -> String {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+        loop {
+            let shown = match self.client.find(Locator::Id(id)).await {
+                Ok(element) => element.text().await.unwrap_or_default(),
+                Err(_) => String::new(),
+            };
+            if shown.contains(text) || tokio::time::Instant::now() > deadline {
+                return shown;
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+            self.client.refresh().await.unwrap();
+        }
+    }
+
+    pub async fn close(mut self) {
+        let _ = self.client.clone().close().await;
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+    }
+}
+
+/// `target/browser-screenshots/<test>/` of this workspace.
+fn screenshot_dir(test: &str) -> PathBuf {
+    // CARGO_TARGET_TMPDIR is `<target>/tmp`.
+    let target = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    target
+        .parent()
+        .unwrap_or(&target)
+        .join("browser-screenshots")
+        .join(test)
+}
+
+fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+/// Connects to chromedriver once it listens (it binds its port itself, so this polls) and
+/// opens a headless Chromium session.
+async fn connect(port: u16) -> Client {
+    let mut capabilities = serde_json::Map::new();
+    capabilities.insert(
+        "goog:chromeOptions".into(),
+        json!({"binary": CHROMIUM, "args": ["--headless=new", "--no-sandbox",
+            "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1100,1000",
+            "--lang=vi-VN"]}),
+    );
+    let url = format!("http://127.0.0.1:{port}");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        let attempt = ClientBuilder::new(connector)
+            .capabilities(capabilities.clone())
+            .connect(&url)
+            .await;
+        match attempt {
+            Ok(client) => return client,
+            Err(e) if tokio::time::Instant::now() > deadline => {
+                panic!("chromedriver on port {port}: {e}")
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    }
+}
