@@ -182,12 +182,18 @@ impl Visit {
         NaiveTime::from_hms_opt(self.at.0, self.at.1, 0).expect("valid times of day")
     }
 
-    /// The class reconciliation must put this visit's money in, with the amount the bank
-    /// reports; `None` when no money moved. A double debit adds a `duplicate_payment` line.
+    /// The classes reconciliation must put this visit's bank transactions in, each with the
+    /// amount the bank reports. Every line and record ends in a class (statements.md), so a
+    /// declined or cancelled attempt that both sides recorded as failed is `matched`; an order
+    /// cancelled before the citizen chose a bank never reached one. A double debit adds a
+    /// `duplicate_payment` line.
     pub fn expected(&self) -> Vec<(Class, Vnd)> {
         let total = self.procedure.total();
-        if self.action != Action::Approve || self.fault == Fault::CancelledByPortal {
+        if self.fault == Fault::CancelledByPortal {
             return Vec::new();
+        }
+        if self.action != Action::Approve {
+            return vec![(Class::Matched, total)];
         }
         match self.fault {
             Fault::None | Fault::DuplicateCallbacks | Fault::PaidAfterExpiry => {

@@ -49,7 +49,7 @@ pub async fn agencies(demo: &Demo, since: DateTime<Utc>) -> anyhow::Result<()> {
         for (bank, account_no, bin) in accounts {
             let mut setting = json!({"bank": bank, "fee_kind": "any", "account_no": account_no,
                 "account_name": agency.treasury, "bank_bin": bin,
-                "effective_from": since.to_rfc3339()});
+                "effective_from": since.to_rfc3339(), "backdate": true});
             if bank == "vnpay" {
                 setting["terminal_code"] = json!(super::credentials().vnpay_terminal);
             }
