@@ -18,7 +18,7 @@ mod page;
 mod settings;
 
 pub use controls::Controls;
-pub use faults::{Faults, FlushOrder};
+pub use faults::{Faults, FlushOrder, Posting};
 pub use handle::SimHandle;
 pub use ledger::{CallbackAttempt, CallbackLog, CallbackState, Refund, Transaction};
 pub use settings::{RetrySchedule, Settings, DEFAULT_RETRY_INTERVAL};

@@ -27,6 +27,7 @@ pub mod notifications;
 pub mod orders;
 pub mod pages;
 pub mod refunds;
+pub mod report_pages;
 pub mod reports;
 
 use error::ApiError;
@@ -110,6 +111,7 @@ pub fn router(state: AppState) -> Router {
         .merge(checkout::router())
         .merge(callbacks::router())
         .merge(reports::router())
+        .merge(report_pages::router())
         .merge(notifications::router())
         .merge(refunds::router())
         .merge(attempts::router())

@@ -20,6 +20,22 @@ fn templates() -> &'static Environment<'static> {
             ),
             ("result.html", include_str!("../../templates/result.html")),
             ("message.html", include_str!("../../templates/message.html")),
+            (
+                "reports_layout.html",
+                include_str!("../../templates/reports_layout.html"),
+            ),
+            (
+                "reports_sign_in.html",
+                include_str!("../../templates/reports_sign_in.html"),
+            ),
+            (
+                "reports_runs.html",
+                include_str!("../../templates/reports_runs.html"),
+            ),
+            (
+                "reports_run.html",
+                include_str!("../../templates/reports_run.html"),
+            ),
         ] {
             env.add_template(name, source).expect("templates compile");
         }

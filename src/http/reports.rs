@@ -19,12 +19,14 @@ use super::extract::{ApiJson, ApiQuery, Auth};
 use super::AppState;
 use crate::clock::vietnam;
 use crate::domain::bank::BankCode;
-use crate::domain::keys::Role;
+use crate::domain::keys::{Caller, Role};
 use crate::recon::fetch::{fetch_statement, FetchError};
 use crate::recon::progress::Quiet;
 use crate::recon::summary::{discrepancy_json, summarize, Summary};
 use crate::recon::{csv, reconcile_statement, xlsx, ReconError, Statement};
-use crate::store::reconciliation::{DiscrepancyFilter, ResolveError, RunFilter, RunSource};
+use crate::store::reconciliation::{
+    Discrepancy, DiscrepancyFilter, ResolveError, RunFilter, RunSource,
+};
 
 /// A day's statement file can be far larger than an API request body.
 const UPLOAD_LIMIT_BYTES: usize = 256 * 1024 * 1024;
@@ -171,7 +173,7 @@ fn form_error(status: StatusCode, reason: String) -> ApiError {
     }
 }
 
-fn parse_bank(text: &str) -> Result<BankCode, ApiError> {
+pub(crate) fn parse_bank(text: &str) -> Result<BankCode, ApiError> {
     BankCode::parse(text).map_err(|_| ApiError::invalid("bank", "must be vnpay, vcb or bidv"))
 }
 
@@ -205,7 +207,7 @@ fn recon_error(e: ReconError) -> ApiError {
     }
 }
 
-async fn summary(app: &AppState, run_id: i64) -> Result<Summary, ApiError> {
+pub(crate) async fn summary(app: &AppState, run_id: i64) -> Result<Summary, ApiError> {
     let run = app.store.run(run_id).await?.ok_or(ApiError::NotFound)?;
     let totals = app.store.run_totals(run_id).await?;
     Ok(summarize(run, &totals))
@@ -301,7 +303,12 @@ async fn report_csv(
     Path(id): Path<i64>,
 ) -> Result<Response, ApiError> {
     auth.allow(READERS)?;
-    let run = summary(&app, id).await?.run;
+    csv_report(&app, id).await
+}
+
+/// A run's discrepancies as a CSV download (the API's and the pages' button).
+pub(crate) async fn csv_report(app: &AppState, id: i64) -> Result<Response, ApiError> {
+    let run = summary(app, id).await?.run;
     let rows = app
         .store
         .discrepancies(id, &DiscrepancyFilter::default())
@@ -325,7 +332,12 @@ async fn report_xlsx(
     Path(id): Path<i64>,
 ) -> Result<Response, ApiError> {
     auth.allow(READERS)?;
-    let summary = summary(&app, id).await?;
+    xlsx_report(&app, id).await
+}
+
+/// A run's summary and discrepancies as an XLSX download (the API's and the pages' button).
+pub(crate) async fn xlsx_report(app: &AppState, id: i64) -> Result<Response, ApiError> {
+    let summary = summary(app, id).await?;
     let rows = app
         .store
         .discrepancies(id, &DiscrepancyFilter::default())
@@ -368,7 +380,19 @@ async fn resolve(
     ApiJson(body): ApiJson<ResolveBody>,
 ) -> Result<Response, ApiError> {
     let caller = auth.allow(&[Role::Finance])?;
-    let note = body.note.trim();
+    let resolved = resolve_with_note(&app, &caller, id, &body.note).await?;
+    Ok(Json(discrepancy_json(&resolved)).into_response())
+}
+
+/// Resolves discrepancy `id` once with `note` (1-2000 characters), audited as `caller`: the
+/// API's resolve and the pages' resolve form write the same entry.
+pub(crate) async fn resolve_with_note(
+    app: &AppState,
+    caller: &Caller,
+    id: i64,
+    note: &str,
+) -> Result<Discrepancy, ApiError> {
+    let note = note.trim();
     if note.is_empty() || note.chars().count() > 2000 {
         return Err(ApiError::invalid("note", "must be 1-2000 characters"));
     }
@@ -377,7 +401,7 @@ async fn resolve(
         .resolve_discrepancy(id, &caller.actor(), note, app.clock.now())
         .await
     {
-        Ok(d) => Ok(Json(discrepancy_json(&d)).into_response()),
+        Ok(d) => Ok(d),
         Err(ResolveError::AlreadyResolved(_)) => Err(ApiError::conflict(format!(
             "discrepancy {id} is already resolved"
         ))),

@@ -22,6 +22,7 @@ pub mod pending_sync;
 pub mod reconciliation;
 pub mod refunds;
 pub mod rows;
+pub mod sessions;
 pub mod settle;
 pub mod transitions;
 

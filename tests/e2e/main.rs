@@ -13,6 +13,8 @@ mod foundation;
 mod notifications;
 mod orders;
 mod reconciliation;
+mod reconciliation_classes;
 mod refunds;
+mod report_pages;
 mod sync;
 mod volume;

@@ -41,16 +41,16 @@ on_both_backends!(
 // ---- arranging: payments, statements, uploads ----
 
 /// Today in Vietnam, the day the simulators book payments made now.
-fn today(app: &TestApp) -> NaiveDate {
+pub(crate) fn today(app: &TestApp) -> NaiveDate {
     app.clock.now().with_timezone(&vietnam()).date_naive()
 }
 
 /// A time of `date` in GMT+7, `yyyyMMddHHmmss` (the BIDV layout's).
-fn compact(date: NaiveDate, hms: &str) -> String {
+pub(crate) fn compact(date: NaiveDate, hms: &str) -> String {
     format!("{}{hms}", date.format("%Y%m%d"))
 }
 
-async fn app_with_banks(backend: Backend) -> TestApp {
+pub(crate) async fn app_with_banks(backend: Backend) -> TestApp {
     let app = spawn_app_with_banks(backend).await;
     app.seed_agency(AGENCY, "http://localhost:9/notify").await;
     app
@@ -58,7 +58,12 @@ async fn app_with_banks(backend: Backend) -> TestApp {
 
 /// Creates an order, chooses `bank` and presses `action` on the bank's page; returns the
 /// order's id and the attempt's reference.
-async fn pay(app: &TestApp, dossier: &str, bank: &str, action: &str) -> (String, String) {
+pub(crate) async fn pay(
+    app: &TestApp,
+    dossier: &str,
+    bank: &str,
+    action: &str,
+) -> (String, String) {
     let order: Value = app
         .create_order(dossier, &order_body(dossier))
         .await
@@ -103,7 +108,7 @@ async fn pay(app: &TestApp, dossier: &str, bank: &str, action: &str) -> (String,
     (id, reference)
 }
 
-async fn scalar(app: &TestApp, sql: &str) -> String {
+pub(crate) async fn scalar(app: &TestApp, sql: &str) -> String {
     match &app.store {
         Store::Postgres(p) => sqlx::query_scalar(sql).fetch_one(p).await.unwrap(),
         Store::Sqlite(p) => sqlx::query_scalar(sql).fetch_one(p).await.unwrap(),
@@ -111,7 +116,7 @@ async fn scalar(app: &TestApp, sql: &str) -> String {
 }
 
 /// Waits (callbacks arrive in the background) until `sql` counts `n`.
-async fn wait_count(app: &TestApp, sql: &str, n: i64) {
+pub(crate) async fn wait_count(app: &TestApp, sql: &str, n: i64) {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     while count(app, sql).await != n && tokio::time::Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(20)).await;
@@ -121,13 +126,13 @@ async fn wait_count(app: &TestApp, sql: &str, n: i64) {
 
 /// A BIDV statement of `date` with `details` (MaGiaoDich, MaHoaDon, SoTien), its header counting
 /// and summing them and its trailer hashing them (statements.md "BIDV").
-fn bidv_file(date: NaiveDate, details: &[(&str, &str, i64)]) -> String {
+pub(crate) fn bidv_file(date: NaiveDate, details: &[(&str, &str, i64)]) -> String {
     with_trailer(bidv_body(date, "101500", details))
 }
 
 /// `hms` is the lines' time of day: a line earlier than the agency's account setting would be
 /// judged against no account at all.
-fn bidv_body(date: NaiveDate, hms: &str, details: &[(&str, &str, i64)]) -> String {
+pub(crate) fn bidv_body(date: NaiveDate, hms: &str, details: &[(&str, &str, i64)]) -> String {
     let sum: i64 = details.iter().map(|d| d.2).sum();
     let mut body = format!(
         "H|DVCQG|{}|{}|{sum}\n",
@@ -144,13 +149,13 @@ fn bidv_body(date: NaiveDate, hms: &str, details: &[(&str, &str, i64)]) -> Strin
 }
 
 /// `T|<lowercase hex SHA-256 of every line above it, each ending in \n>`.
-fn with_trailer(body: String) -> String {
+pub(crate) fn with_trailer(body: String) -> String {
     let trailer = hex::encode(Sha256::digest(body.as_bytes()));
     body + &format!("T|{trailer}\n")
 }
 
 /// `POST /api/v1/reconciliations` as `multipart/form-data` (bank, date, file).
-async fn upload(
+pub(crate) async fn upload(
     app: &TestApp,
     key: &str,
     bank: &str,
@@ -182,14 +187,14 @@ async fn upload(
 }
 
 /// Uploads and expects a run; returns its summary.
-async fn run_upload(app: &TestApp, bank: &str, date: NaiveDate, file: &str) -> Value {
+pub(crate) async fn run_upload(app: &TestApp, bank: &str, date: NaiveDate, file: &str) -> Value {
     let response = upload(app, &app.finance_key, bank, date, file).await;
     assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
     response.json().await.unwrap()
 }
 
 /// The (count, sum) of `class` in a run's summary.
-fn tally(summary: &Value, class: &str) -> (i64, String) {
+pub(crate) fn tally(summary: &Value, class: &str) -> (i64, String) {
     let t = summary["by_class"]
         .as_array()
         .unwrap()
@@ -202,7 +207,7 @@ fn tally(summary: &Value, class: &str) -> (i64, String) {
     )
 }
 
-async fn discrepancies(app: &TestApp, run_id: &Value, query: &str) -> Vec<Value> {
+pub(crate) async fn discrepancies(app: &TestApp, run_id: &Value, query: &str) -> Vec<Value> {
     let path = format!("/api/v1/reconciliations/{run_id}/discrepancies{query}");
     let body: Value = app.get(&path, &app.finance_key).await.json().await.unwrap();
     body["discrepancies"].as_array().unwrap().clone()

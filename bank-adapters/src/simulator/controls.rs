@@ -13,10 +13,11 @@ use tokio::task::JoinSet;
 
 use super::clock::Clock;
 use super::delivery::{self, Job, Outgoing};
-use super::faults::{FaultBook, Faults, FlushOrder};
+use super::faults::{FaultBook, Faults, FlushOrder, Posting};
 use super::ledger::{CallbackState, Ledger, Refund, Transaction, TxnId};
 use super::settings::{RetrySchedule, Settings};
 use crate::BankCode;
+use crate::TxnStatus;
 
 /// The knobs and the ledger of one simulated bank. Cheap to clone; every clone controls the same
 /// bank. A [`super::SimHandle`] dereferences to it.
@@ -216,6 +217,36 @@ impl Controls {
             ledger.transactions.push(transaction);
             TxnId(ledger.transactions.len() - 1)
         })
+    }
+
+    /// Applies the statement faults to a transaction just booked: the day its statement lists
+    /// it ([`Faults::posting`]) and, for a success, the bank's own reversal
+    /// ([`Faults::reversed`]) booked as a full refund with id `refund_id`.
+    pub(crate) fn post(&self, txn: TxnId, faults: &Faults, refund_id: String) {
+        let now = self.clock().now();
+        self.update(|ledger| {
+            let booked = ledger.get_mut(txn);
+            booked.posted_on = match faults.posting {
+                Posting::SameDay => Some(booked.at.date_naive()),
+                Posting::NextDay => booked.at.date_naive().succ_opt(),
+                Posting::Omitted => None,
+            };
+            if !faults.reversed || booked.status != TxnStatus::Paid {
+                return;
+            }
+            booked.refunded = booked.amount;
+            let refund = Refund {
+                bank: booked.bank,
+                merchant: booked.merchant.clone(),
+                reference: booked.reference.clone(),
+                original_txn_id: booked.bank_txn_id.clone().unwrap_or_default(),
+                refund_id,
+                refund_ref: String::new(),
+                amount: booked.amount,
+                at: now,
+            };
+            ledger.refunds.push(refund);
+        });
     }
 
     /// Sends a payment's callbacks as `faults` say: dropped, held, or delivered in the

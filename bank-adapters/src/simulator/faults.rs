@@ -36,6 +36,24 @@ pub struct Faults {
     /// Debit the citizen twice: a second transaction, with a new bank id, for the same
     /// reference, notified after the first.
     pub paid_twice: bool,
+    /// Which day's statement lists the transaction (see [`Posting`]).
+    pub posting: Posting,
+    /// The bank reverses the payment on its own right after booking it (a chargeback PayHub
+    /// never asked for): a full refund in its ledger and on its statement, and no word to
+    /// PayHub, whose callback still said paid.
+    pub reversed: bool,
+}
+
+/// Which day's statement a bank lists a transaction on.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Posting {
+    /// The day of its booking time (GMT+7).
+    #[default]
+    SameDay,
+    /// The next day: the bank posted it after its cut-off (statements.md, cutoff_shift).
+    NextDay,
+    /// No day: the statement lacks it though the bank booked and notified it.
+    Omitted,
 }
 
 impl Default for Faults {
@@ -49,6 +67,8 @@ impl Default for Faults {
             wrong_amount: None,
             wrong_account: None,
             paid_twice: false,
+            posting: Posting::SameDay,
+            reversed: false,
         }
     }
 }
@@ -99,6 +119,24 @@ impl Faults {
     /// Debit twice.
     pub fn paid_twice(mut self) -> Faults {
         self.paid_twice = true;
+        self
+    }
+
+    /// List it on the next day's statement (posted after the bank's cut-off).
+    pub fn posted_next_day(mut self) -> Faults {
+        self.posting = Posting::NextDay;
+        self
+    }
+
+    /// Leave it off every statement.
+    pub fn left_off_statement(mut self) -> Faults {
+        self.posting = Posting::Omitted;
+        self
+    }
+
+    /// Reverse the payment at the bank right after booking it.
+    pub fn reversed(mut self) -> Faults {
+        self.reversed = true;
         self
     }
 }

@@ -2,7 +2,7 @@
 //! reply, and its refunds. Tests read it to assert what the bank did; statements and query
 //! answers are built from it.
 
-use chrono::{DateTime, FixedOffset};
+use chrono::{DateTime, FixedOffset, NaiveDate};
 
 use crate::{BankCode, TxnStatus, Vnd};
 
@@ -38,6 +38,9 @@ pub struct Transaction {
     pub channel: String,
     /// The sum refunded so far.
     pub refunded: Vnd,
+    /// The statement day that lists it: its own day, unless [`super::Faults::posting`] says
+    /// otherwise (`None`: no statement lists it).
+    pub posted_on: Option<NaiveDate>,
     /// The callback to PayHub about it.
     pub callback: CallbackLog,
 }

@@ -63,6 +63,12 @@ pub(super) fn book(
         account,
         channel,
     );
+    let refund_id = format!(
+        "HT{}{:08}",
+        now.format("%y%m%d"),
+        controls.next_seq() % 100_000_000
+    );
+    controls.post(txn, faults, refund_id);
     let payment = BillPayment {
         bill_code: bill.code.clone(),
         bank_txn_id,
@@ -93,6 +99,7 @@ pub(super) fn record(
         credited_account,
         channel: channel.as_str().to_owned(),
         refunded: Vnd::ZERO,
+        posted_on: Some(sim.controls().clock().now().date_naive()),
         callback: Default::default(),
     });
     if let Some(bill) = sim.bills().get_mut(&bill.code) {

@@ -44,7 +44,7 @@ fn build(sim: &Simulator, day: NaiveDate, ngay: &str) -> String {
         let mut lines = Vec::new();
         let mut amounts = Vec::new();
         for txn in &ledger.transactions {
-            if txn.status == TxnStatus::Paid && txn.at.date_naive() == day {
+            if txn.status == TxnStatus::Paid && txn.posted_on == Some(day) {
                 lines.push(detail(txn, txn.amount, &txn.at, "PAID"));
                 amounts.push(txn.amount);
             }

@@ -113,11 +113,13 @@ fn book(sim: &Simulator, payment: &Payment, action: PayAction, faults: &Faults) 
             .unwrap_or_else(|| payment.account_no.clone()),
         channel: "WEB".into(),
         refunded: Vnd::ZERO,
+        posted_on: Some(now.date_naive()),
         callback: Default::default(),
     };
     let event_id = format!("EVT-{}-{seq}", payment.id);
     let body = payment_body(payment, Some(&transaction), Some(&event_id));
     let txn = controls.record(transaction);
+    controls.post(txn, faults, format!("RV{}{:09}", now.format("%y%j"), seq));
     if let Some(payment) = sim.payments().by_id.get_mut(&payment.id) {
         payment.txns.push(txn);
     }

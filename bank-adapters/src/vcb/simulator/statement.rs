@@ -69,7 +69,7 @@ fn build(sim: &Simulator, day: NaiveDate) -> String {
             let (Some(bank_txn_id), TxnStatus::Paid) = (&txn.bank_txn_id, &txn.status) else {
                 continue;
             };
-            if txn.at.date_naive() != day {
+            if txn.posted_on != Some(day) {
                 continue;
             }
             csv.push_str(&csv_row(&[

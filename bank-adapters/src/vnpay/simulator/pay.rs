@@ -196,8 +196,10 @@ fn book(
             .unwrap_or_else(|| session.tmn_code.clone()),
         channel: bank_code.clone(),
         refunded: Vnd::ZERO,
+        posted_on: Some(now.date_naive()),
         callback: Default::default(),
     });
+    controls.post(txn, faults, self::transaction_no(controls.next_seq()));
     sim.sessions()
         .by_id
         .get_mut(&session.id)

@@ -55,7 +55,7 @@ fn build(sim: &Simulator, day: NaiveDate, tmn_code: Option<&str>) -> String {
             let Some(transaction_no) = &txn.bank_txn_id else {
                 continue;
             };
-            if txn.at.date_naive() != day || !wanted(&txn.merchant) {
+            if txn.posted_on != Some(day) || !wanted(&txn.merchant) {
                 continue;
             }
             let status = if txn.status == crate::TxnStatus::Paid {
