@@ -9,15 +9,8 @@ use crate::on_both_backends;
 
 on_both_backends!(a_citizen_pays_with_vcb_in_the_browser_and_sees_the_order_paid);
 
-fn backend_name(backend: &Backend) -> &'static str {
-    match backend {
-        Backend::Sqlite => "sqlite",
-        Backend::Postgres(_) => "postgres",
-    }
-}
-
 async fn a_citizen_pays_with_vcb_in_the_browser_and_sees_the_order_paid(backend: Backend) {
-    let test = format!("citizen_pays_with_vcb_{}", backend_name(&backend));
+    let test = format!("citizen_pays_with_vcb_{}", super::backend_name(&backend));
     let Some(mut browser) = Browser::start(&test).await else {
         return;
     };

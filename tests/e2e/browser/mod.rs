@@ -11,6 +11,7 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 
 mod citizen;
+mod finance;
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
@@ -45,10 +46,11 @@ impl Browser {
             .stderr(Stdio::null())
             .spawn()
             .expect("chromedriver starts");
-        let client = connect(port).await;
         let shots = screenshot_dir(test);
         let _ = std::fs::remove_dir_all(&shots);
-        std::fs::create_dir_all(&shots).unwrap();
+        let downloads = shots.join("downloads");
+        std::fs::create_dir_all(&downloads).unwrap();
+        let client = connect(port, &downloads).await;
         Some(Browser {
             client,
             driver,
@@ -79,6 +81,50 @@ impl Browser {
         let element = self.client.find(Locator::Css(css)).await;
         let element = element.unwrap_or_else(|e| panic!("{css}: {e}"));
         element.click().await.unwrap();
+    }
+
+    /// Types `text` into the field `#id`.
+    pub async fn fill(&self, id: &str, text: &str) {
+        let element = self.client.find(Locator::Id(id)).await;
+        let element = element.unwrap_or_else(|e| panic!("#{id}: {e}"));
+        element.send_keys(text).await.unwrap();
+    }
+
+    /// Chooses the option whose value is `value` in the select `#id`.
+    pub async fn select(&self, id: &str, value: &str) {
+        let element = self.client.find(Locator::Id(id)).await;
+        let element = element.unwrap_or_else(|e| panic!("#{id}: {e}"));
+        element.select_by_value(value).await.unwrap();
+    }
+
+    /// The attribute `name` of every element matching `css`.
+    pub async fn attributes(&self, css: &str, name: &str) -> Vec<String> {
+        let mut values = Vec::new();
+        for element in self.client.find_all(Locator::Css(css)).await.unwrap() {
+            values.push(element.attr(name).await.unwrap().unwrap_or_default());
+        }
+        values
+    }
+
+    /// Waits (at most 15 s) for a finished download ending in `extension`; returns its bytes.
+    pub async fn downloaded(&self, extension: &str) -> Vec<u8> {
+        let dir = self.shots.join("downloads");
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+        loop {
+            let found = std::fs::read_dir(&dir)
+                .unwrap()
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .find(|p| p.extension().is_some_and(|e| e == extension));
+            if let Some(path) = found {
+                return std::fs::read(path).unwrap();
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "no .{extension} downloaded into {}",
+                dir.display()
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     pub async fn url(&self) -> String {
@@ -114,6 +160,13 @@ impl Drop for Browser {
     }
 }
 
+pub fn backend_name(backend: &crate::helpers::Backend) -> &'static str {
+    match backend {
+        crate::helpers::Backend::Sqlite => "sqlite",
+        crate::helpers::Backend::Postgres(_) => "postgres",
+    }
+}
+
 /// `target/browser-screenshots/<test>/` of this workspace.
 fn screenshot_dir(test: &str) -> PathBuf {
     // CARGO_TARGET_TMPDIR is `<target>/tmp`.
@@ -131,14 +184,16 @@ fn free_port() -> u16 {
 }
 
 /// Connects to chromedriver once it listens (it binds its port itself, so this polls) and
-/// opens a headless Chromium session.
-async fn connect(port: u16) -> Client {
+/// opens a headless Chromium session that saves downloads into `downloads`.
+async fn connect(port: u16, downloads: &std::path::Path) -> Client {
     let mut capabilities = serde_json::Map::new();
     capabilities.insert(
         "goog:chromeOptions".into(),
         json!({"binary": CHROMIUM, "args": ["--headless=new", "--no-sandbox",
             "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1100,1000",
-            "--lang=vi-VN"]}),
+            "--lang=vi-VN"],
+            "prefs": {"download.default_directory": downloads.display().to_string(),
+                      "download.prompt_for_download": false}}),
     );
     let url = format!("http://127.0.0.1:{port}");
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
