@@ -84,5 +84,8 @@ pub async fn fresh_order(demo: &Demo) -> anyhow::Result<String> {
     let mut body = order_body(demo, &visit, &dossier);
     body["expires_in_minutes"] = Value::from(24 * 60);
     let order = demo.create_order(&dossier, &body).await?;
-    Ok(order["checkout_url"].as_str().unwrap_or_default().to_owned())
+    Ok(order["checkout_url"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned())
 }

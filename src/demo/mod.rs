@@ -78,7 +78,11 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         Some(url) => url.clone(),
         None => fresh_sqlite(&args.data)?,
     };
-    let default_listen = if args.once { "127.0.0.1:0" } else { "127.0.0.1:8080" };
+    let default_listen = if args.once {
+        "127.0.0.1:0"
+    } else {
+        "127.0.0.1:8080"
+    };
     let listen = args.listen.as_deref().unwrap_or(default_listen);
     let listener = TcpListener::bind(listen)
         .await
@@ -112,7 +116,10 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     let day_started = Instant::now();
     day::play(&demo).await?;
     let runs = reconcile::reconcile_day(&demo).await?;
-    println!("\nReconciliation of {} (bank, class, count, sum):", demo.day);
+    println!(
+        "\nReconciliation of {} (bank, class, count, sum):",
+        demo.day
+    );
     for line in reconcile::summary_lines(&runs) {
         println!("{line}");
     }
@@ -215,10 +222,11 @@ impl Demo {
     /// Moves PayHub's clock and every bank's by `by`, together.
     pub fn move_clock_by(&self, by: TimeDelta) {
         self.state.clock.advance(by);
-        let total = self.offset_ms.fetch_add(by.num_milliseconds(), Ordering::Relaxed)
+        let total = self
+            .offset_ms
+            .fetch_add(by.num_milliseconds(), Ordering::Relaxed)
             + by.num_milliseconds();
-        self.banks
-            .set_clock_offset(TimeDelta::milliseconds(total));
+        self.banks.set_clock_offset(TimeDelta::milliseconds(total));
     }
 
     /// Moves the clocks forward to `time` of the day (never back).
@@ -230,7 +238,12 @@ impl Demo {
     }
 
     async fn get(&self, path: &str, key: &str) -> anyhow::Result<Value> {
-        let response = self.client.get(self.url(path)).bearer_auth(key).send().await?;
+        let response = self
+            .client
+            .get(self.url(path))
+            .bearer_auth(key)
+            .send()
+            .await?;
         let status = response.status();
         let body: Value = response.json().await.with_context(|| path.to_owned())?;
         ensure!(status.is_success(), "{path}: {status} {body}");
@@ -260,7 +273,11 @@ impl Demo {
             .bearer_auth(&self.keys.portal)
             .send()
             .await?;
-        ensure!(response.status().is_success(), "{path}: {}", response.status());
+        ensure!(
+            response.status().is_success(),
+            "{path}: {}",
+            response.status()
+        );
         Ok(())
     }
 
@@ -272,7 +289,11 @@ impl Demo {
             .form(&[("bank", bank)])
             .send()
             .await?;
-        ensure!(chosen.status() == 303, "choosing {bank}: {}", chosen.status());
+        ensure!(
+            chosen.status() == 303,
+            "choosing {bank}: {}",
+            chosen.status()
+        );
         play::location(&chosen)
     }
 

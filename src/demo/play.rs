@@ -55,10 +55,13 @@ pub fn order_body(demo: &Demo, visit: &Visit, dossier: &str) -> Value {
 pub async fn play_visit(demo: &Demo, n: usize, visit: &Visit) -> anyhow::Result<Played> {
     let agency = AGENCIES[visit.procedure.agency].code;
     let dossier = dossier_code(agency, demo.day, n);
-    let order = demo.create_order(&dossier, &order_body(demo, visit, &dossier)).await?;
+    let order = demo
+        .create_order(&dossier, &order_body(demo, visit, &dossier))
+        .await?;
     let id = order["id"].as_str().context("order id")?.to_owned();
     if visit.fault == Fault::CancelledByPortal {
-        demo.portal_post(&format!("/api/v1/orders/{id}/cancel")).await?;
+        demo.portal_post(&format!("/api/v1/orders/{id}/cancel"))
+            .await?;
         return demo.played(id).await;
     }
     let page = demo.choose_bank(&id, visit.bank.as_str()).await?;
@@ -97,7 +100,10 @@ fn faults(fault: Fault) -> anyhow::Result<Faults> {
 /// Submits the bank page's form with the citizen's button; returns where the bank sends the
 /// browser (PayHub's `/return/{bank}`).
 async fn press(demo: &Demo, page: &str, html: &str, action: Action) -> anyhow::Result<String> {
-    let start = html.find("action=\"").context("a form on the bank's page")? + 8;
+    let start = html
+        .find("action=\"")
+        .context("a form on the bank's page")?
+        + 8;
     let path = &html[start..start + html[start..].find('"').context("form action")?];
     let origin: String = page.splitn(4, '/').take(3).collect::<Vec<_>>().join("/");
     let done = demo

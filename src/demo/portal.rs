@@ -15,7 +15,10 @@ pub async fn spawn() -> std::io::Result<String> {
     let listener = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await?;
     let url = format!("http://{}", listener.local_addr()?);
     let app = Router::new()
-        .route("/notify/{agency}", post(|| async { StatusCode::NO_CONTENT }))
+        .route(
+            "/notify/{agency}",
+            post(|| async { StatusCode::NO_CONTENT }),
+        )
         .route("/dossiers/{dossier}", get(dossier_page));
     tokio::spawn(async move { axum::serve(listener, app).await });
     Ok(url)

@@ -85,7 +85,12 @@ pub const CRIMINAL_RECORD: Procedure = Procedure {
     agency: 0,
     code: "1.001234",
     name: "Cấp Phiếu lý lịch tư pháp",
-    items: &[("charge", "2764", "Lệ phí cấp Phiếu lý lịch tư pháp", 200_000)],
+    items: &[(
+        "charge",
+        "2764",
+        "Lệ phí cấp Phiếu lý lịch tư pháp",
+        200_000,
+    )],
 };
 pub const PASSPORT: Procedure = Procedure {
     agency: 1,
@@ -201,7 +206,10 @@ impl Visit {
             }
             Fault::LostCallback => vec![(Class::MissingInPayhub, total)],
             Fault::WrongAmount(dong) => {
-                vec![(Class::AmountMismatch, Vnd::from_dong(dong).expect("positive"))]
+                vec![(
+                    Class::AmountMismatch,
+                    Vnd::from_dong(dong).expect("positive"),
+                )]
             }
             Fault::WrongAccount(_) => vec![(Class::WrongBeneficiary, total)],
             Fault::PaidTwice => vec![(Class::Matched, total), (Class::DuplicatePayment, total)],
@@ -214,6 +222,7 @@ use Action::{Approve, Cancel, Decline};
 use BankCode::{Bidv, Vcb, Vnpay};
 
 /// The day: 24 citizens from 08:05 to 16:40, every bank, every fault once or more.
+#[rustfmt::skip]
 pub const DAY: [Visit; 24] = [
     visit((8, 5), "Nguyễn Văn An", &CRIMINAL_RECORD, Vcb, Approve, Fault::None),
     visit((8, 20), "Trần Thị Bình", &PASSPORT, Vnpay, Approve, Fault::None),

@@ -38,8 +38,12 @@ pub async fn agencies(demo: &Demo, since: DateTime<Utc>) -> anyhow::Result<()> {
     for agency in &AGENCIES {
         let body = json!({"name": agency.name,
             "notify_url": format!("{}/notify/{}", demo.portal_url, agency.code)});
-        demo.admin_send(reqwest::Method::PUT, &format!("/api/v1/agencies/{}", agency.code), &body)
-            .await?;
+        demo.admin_send(
+            reqwest::Method::PUT,
+            &format!("/api/v1/agencies/{}", agency.code),
+            &body,
+        )
+        .await?;
         // VNPAY settles a terminal into an account of the agency's: its Vietcombank one here.
         let accounts = [
             ("vcb", agency.vcb_account, "970436"),
@@ -54,7 +58,8 @@ pub async fn agencies(demo: &Demo, since: DateTime<Utc>) -> anyhow::Result<()> {
                 setting["terminal_code"] = json!(super::credentials().vnpay_terminal);
             }
             let path = format!("/api/v1/agencies/{}/beneficiary-accounts", agency.code);
-            demo.admin_send(reqwest::Method::POST, &path, &setting).await?;
+            demo.admin_send(reqwest::Method::POST, &path, &setting)
+                .await?;
         }
     }
     Ok(())

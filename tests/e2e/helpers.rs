@@ -15,7 +15,6 @@ use serde_json::Value;
 use sqlx::Connection;
 use tokio::sync::oneshot;
 
-
 /// Generates, for each named `async fn name(backend: Backend)`, a module `name` with the tests
 /// `on_sqlite` and `on_postgres`, so one behaviour suite runs on both backends.
 #[macro_export]

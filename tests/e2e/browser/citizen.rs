@@ -31,7 +31,10 @@ async fn a_citizen_pays_with_vcb_in_the_browser_and_sees_the_order_paid(backend:
     browser.click("#pay").await;
 
     assert!(
-        browser.url().await.starts_with(&app.banks.as_ref().unwrap().vcb.base_url()),
+        browser
+            .url()
+            .await
+            .starts_with(&app.banks.as_ref().unwrap().vcb.base_url()),
         "on the bank's page: {}",
         browser.url().await
     );

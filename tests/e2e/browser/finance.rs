@@ -62,7 +62,9 @@ async fn a_finance_officer_resolves_a_wrong_beneficiary_and_downloads_the_xlsx(b
     browser.select("filter-class", "wrong_beneficiary").await;
     browser.click("#apply-filters").await;
     browser.shot("wrong-beneficiary").await;
-    let classes = browser.attributes("#discrepancies tbody tr", "data-class").await;
+    let classes = browser
+        .attributes("#discrepancies tbody tr", "data-class")
+        .await;
     assert_eq!(classes, ["wrong_beneficiary"], "only the filtered class");
     let row = browser.attributes("#discrepancies tbody tr", "id").await[0].clone();
     let id = row.trim_start_matches("discrepancy-").to_owned();
@@ -72,7 +74,9 @@ async fn a_finance_officer_resolves_a_wrong_beneficiary_and_downloads_the_xlsx(b
     browser.shot("note-written").await;
     browser.click(&format!("#resolve-{id}")).await;
     browser.shot("resolved").await;
-    let resolved = browser.attributes(&format!("#{row}"), "data-resolved").await;
+    let resolved = browser
+        .attributes(&format!("#{row}"), "data-resolved")
+        .await;
     assert_eq!(resolved, ["true"], "the page shows it resolved");
     let path = format!("/api/v1/reconciliations/{run}/discrepancies?class=wrong_beneficiary");
     let stored: Value = app.get(&path, &app.finance_key).await.json().await.unwrap();
