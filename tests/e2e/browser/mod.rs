@@ -14,6 +14,43 @@ mod citizen;
 mod finance;
 
 const CHROMIUM: &str = "/usr/bin/chromium";
+
+/// Runs in the page: fields without a label, and texts whose contrast is below WCAG AA (the
+/// background is the nearest ancestor's opaque background colour).
+const ACCESSIBILITY_CHECK: &str = r#"
+const channels = c => (c.match(/[\d.]+/g) || []).map(Number);
+const luminance = c => {
+  const [r, g, b] = channels(c).slice(0, 3).map(v => {
+    v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); });
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+};
+const opaque = c => c.startsWith('rgb') && (channels(c)[3] ?? 1) > 0;
+const background = e => {
+  for (; e; e = e.parentElement) {
+    const c = getComputedStyle(e).backgroundColor;
+    if (opaque(c)) return c;
+  }
+  return 'rgb(255, 255, 255)';
+};
+const low_contrast = [];
+for (const e of document.querySelectorAll('body *')) {
+  const text = [...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
+  const style = getComputedStyle(e);
+  if (!text || style.display === 'none' || style.visibility === 'hidden') continue;
+  if (!style.color.startsWith('rgb')) continue;
+  const [a, b] = [luminance(style.color), luminance(background(e))];
+  const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+  const size = parseFloat(style.fontSize), bold = Number(style.fontWeight) >= 700;
+  const large = size >= 24 || (bold && size >= 18.66);
+  if (ratio < (large ? 3 : 4.5)) {
+    low_contrast.push(`${e.tagName} "${e.textContent.trim().slice(0, 40)}" ${ratio.toFixed(2)}`);
+  }
+}
+const unlabelled = [...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
+  .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label'))
+  .map(e => e.id || e.name);
+return { unlabelled, low_contrast };
+"#;
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
 /// A headless Chromium session and the folder its screenshots go to.
@@ -59,12 +96,21 @@ impl Browser {
         })
     }
 
-    /// Saves `NN-name.png` of the page as it is now.
+    /// Saves `NN-name.png` of the page as it is now, and checks the page's accessibility.
     pub async fn shot(&mut self, name: &str) {
         self.step += 1;
         let png = self.client.screenshot().await.expect("a screenshot");
         let path = self.shots.join(format!("{:02}-{name}.png", self.step));
         std::fs::write(&path, png).unwrap();
+        self.assert_accessible(name).await;
+    }
+
+    /// Every visible form field has a label, and every text passes WCAG AA contrast against the
+    /// background it is drawn on (4.5:1, or 3:1 for large text).
+    pub async fn assert_accessible(&self, page: &str) {
+        let found = self.client.execute(ACCESSIBILITY_CHECK, vec![]).await.unwrap();
+        assert_eq!(found["unlabelled"], json!([]), "{page}: fields without a label");
+        assert_eq!(found["low_contrast"], json!([]), "{page}: text below WCAG AA contrast");
     }
 
     pub async fn goto(&self, url: &str) {
