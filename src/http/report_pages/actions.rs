@@ -9,7 +9,7 @@ use serde::Deserialize;
 use super::super::error::ApiError;
 use super::super::reports::{csv_report, resolve_with_note, xlsx_report};
 use super::super::AppState;
-use super::session::{see_other, unavailable, StaffSession};
+use super::session::{csrf_refused, see_other, unavailable, StaffSession};
 use super::views::{error_page, forbidden};
 use crate::domain::keys::Role;
 
@@ -29,8 +29,8 @@ pub async fn resolve(
 ) -> Response {
     let form = form.ok().map(|Form(f)| f);
     let csrf = form.as_ref().and_then(|f| f.csrf.as_deref());
-    if let Err(refused) = who.check_csrf(csrf) {
-        return refused;
+    if !who.csrf_matches(csrf) {
+        return csrf_refused();
     }
     let discrepancy = match app.store.discrepancy(id).await {
         Ok(Some(d)) => d,

@@ -56,13 +56,10 @@ impl FromRequestParts<AppState> for StaffSession {
 }
 
 impl StaffSession {
-    /// `403` unless `presented` is this session's CSRF token: every state-changing form.
-    pub fn check_csrf(&self, presented: Option<&str>) -> Result<(), Response> {
-        if same_secret(presented, Some(&self.session.csrf_token)) {
-            Ok(())
-        } else {
-            Err(csrf_refused())
-        }
+    /// Whether `presented` is this session's CSRF token; every state-changing form is refused
+    /// with [`csrf_refused`] otherwise.
+    pub fn csrf_matches(&self, presented: Option<&str>) -> bool {
+        same_secret(presented, Some(&self.session.csrf_token))
     }
 }
 
@@ -204,8 +201,8 @@ pub async fn sign_out(
     form: Result<Form<CsrfForm>, FormRejection>,
 ) -> Response {
     let presented = form.ok().and_then(|Form(f)| f.csrf);
-    if let Err(refused) = staff.check_csrf(presented.as_deref()) {
-        return refused;
+    if !staff.csrf_matches(presented.as_deref()) {
+        return csrf_refused();
     }
     if app
         .store
