@@ -108,9 +108,21 @@ impl Browser {
     /// Every visible form field has a label, and every text passes WCAG AA contrast against the
     /// background it is drawn on (4.5:1, or 3:1 for large text).
     pub async fn assert_accessible(&self, page: &str) {
-        let found = self.client.execute(ACCESSIBILITY_CHECK, vec![]).await.unwrap();
-        assert_eq!(found["unlabelled"], json!([]), "{page}: fields without a label");
-        assert_eq!(found["low_contrast"], json!([]), "{page}: text below WCAG AA contrast");
+        let found = self
+            .client
+            .execute(ACCESSIBILITY_CHECK, vec![])
+            .await
+            .unwrap();
+        assert_eq!(
+            found["unlabelled"],
+            json!([]),
+            "{page}: fields without a label"
+        );
+        assert_eq!(
+            found["low_contrast"],
+            json!([]),
+            "{page}: text below WCAG AA contrast"
+        );
     }
 
     pub async fn goto(&self, url: &str) {
