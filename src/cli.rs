@@ -32,6 +32,9 @@ pub struct Cli {
 pub enum Command {
     /// Serve the API, the citizen pages and the background workers.
     Serve,
+    /// Play a business day on SQLite with the three bank simulators, reconcile it, then serve.
+    /// No set-up and no config file: everything it needs it creates.
+    Demo(crate::demo::DemoArgs),
     /// Apply database migrations and exit.
     Migrate,
     /// Manage API keys.
@@ -67,6 +70,10 @@ pub enum KeysCommand {
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    if let Command::Demo(args) = cli.command {
+        telemetry::init_with(cli.log_format, "warn");
+        return crate::demo::run(args).await;
+    }
     telemetry::init(cli.log_format);
     let config = Config::load(cli.config.as_deref()).context("loading configuration")?;
     match cli.command {
@@ -76,6 +83,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             tracing::info!(port = app.port(), "PayHub is serving");
             app.run_until(signal).await
         }
+        Command::Demo(_) => unreachable!("the demo runs without a config, above"),
         Command::Migrate => {
             let store = open_store(&config).await?;
             println!("migrations applied ({})", store.backend());

@@ -11,8 +11,13 @@ pub enum LogFormat {
 
 /// Installs the global subscriber once; later calls (tests) are ignored.
 pub fn init(format: LogFormat) {
-    let filter = EnvFilter::try_from_env("PAYHUB_LOG")
-        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=info"));
+    init_with(format, "info,sqlx=warn,tower_http=info")
+}
+
+/// As [`init`], with `default` as the filter when `PAYHUB_LOG` is not set (the demo shows its
+/// own progress and only warnings).
+pub fn init_with(format: LogFormat, default: &str) {
+    let filter = EnvFilter::try_from_env("PAYHUB_LOG").unwrap_or_else(|_| EnvFilter::new(default));
     let builder = fmt().with_env_filter(filter).with_writer(std::io::stderr);
     let _ = match format {
         LogFormat::Text => builder.try_init(),

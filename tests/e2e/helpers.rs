@@ -1,22 +1,19 @@
 //! `spawn_app(backend)`: a real PayHub on port 0 over a fresh database of its own, dropped after.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use payhub::clock::Clock;
 use payhub::config::{
     BanksConfig, BidvConfig, Config, DatabaseUrl, VcbConfig, VnpayConfig, VnpayTerminal,
 };
 use payhub::domain::keys::Role;
+use payhub::simulated_banks::{Credentials, SimulatedBanks};
 use payhub::startup::App;
 use payhub::store::Store;
 use serde_json::Value;
 use sqlx::Connection;
 use tokio::sync::oneshot;
-
-use bank_adapters::bidv::simulator as bidv_sim;
-use bank_adapters::simulator::{RetrySchedule, SimHandle};
-use bank_adapters::vcb::simulator as vcb_sim;
-use bank_adapters::vnpay::simulator as vnpay_sim;
 
 /// Generates, for each named `async fn name(backend: Backend)`, a module `name` with the tests
 /// `on_sqlite` and `on_postgres`, so one behaviour suite runs on both backends.
@@ -213,19 +210,22 @@ pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Config)) 
 }
 
 /// The three bank simulators, playing the banks over real HTTP on port 0.
-pub struct Banks {
-    pub vnpay: SimHandle<vnpay_sim::Simulator>,
-    pub vcb: SimHandle<vcb_sim::Simulator>,
-    pub bidv: SimHandle<bidv_sim::Simulator>,
+pub type Banks = SimulatedBanks;
+
+/// The credentials of `test_banks`, shared with the simulators.
+pub fn credentials() -> Credentials {
+    Credentials {
+        vnpay_terminal: VNPAY_TERMINAL.into(),
+        vnpay_secret: VNPAY_SECRET.into(),
+        vcb_merchant: "PAYHUB01".into(),
+        vcb_secret: VCB_SECRET.into(),
+        bidv_partner: "DVCQG".into(),
+        bidv_secret: BIDV_SECRET.into(),
+    }
 }
 
-/// Bank callbacks retried every 20 ms instead of minutes: the specs' counts, compressed.
-fn fast(retries: usize) -> RetrySchedule {
-    RetrySchedule::every(std::time::Duration::from_millis(20), retries)
-}
-
-/// PayHub with the three simulators: PayHub's listener is bound first so that the banks know
-/// where to call back, then the banks, then PayHub is configured with the banks' addresses.
+/// PayHub with the three simulators (`payhub::simulated_banks`, the demo's wiring), callbacks
+/// retried every 20 ms instead of minutes: the specs' counts, compressed.
 pub async fn spawn_app_with_banks(backend: Backend) -> TestApp {
     spawn_app_with_banks_and(backend, |_| {}).await
 }
@@ -240,26 +240,11 @@ pub async fn spawn_app_with_banks_and(
     adjust(&mut config);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let payhub = format!("http://{}", listener.local_addr().unwrap());
-    let any_port = "127.0.0.1:0".parse().unwrap();
-    let mut vnpay = vnpay_sim::SimulatorConfig::new(
-        vec![(VNPAY_TERMINAL.into(), VNPAY_SECRET.into())],
-        format!("{payhub}/callbacks/vnpay/ipn"),
-    );
-    vnpay.settings.retry = fast(vnpay_sim::SPEC_RETRIES);
-    let mut vcb = vcb_sim::SimulatorConfig::new("PAYHUB01", VCB_SECRET);
-    vcb.settings.retry = fast(vcb_sim::SPEC_RETRIES);
-    let mut bidv = bidv_sim::SimulatorConfig::new("DVCQG", BIDV_SECRET, &payhub);
-    bidv.settings.retry = fast(bidv_sim::SPEC_RETRIES);
-    let banks = Banks {
-        vnpay: vnpay_sim::spawn(vnpay, any_port).await.unwrap(),
-        vcb: vcb_sim::spawn(vcb, any_port).await.unwrap(),
-        bidv: bidv_sim::spawn(bidv, any_port).await.unwrap(),
-    };
-    let vnpay_cfg = config.banks.vnpay.as_mut().unwrap();
-    vnpay_cfg.pay_url = banks.vnpay.pay_url();
-    vnpay_cfg.api_url = banks.vnpay.api_url();
-    config.banks.vcb.as_mut().unwrap().base_url = banks.vcb.base_url();
-    config.banks.bidv.as_mut().unwrap().base_url = banks.bidv.base_url();
+    let credentials = credentials();
+    let banks = SimulatedBanks::spawn(&payhub, &credentials, Duration::from_millis(20))
+        .await
+        .unwrap();
+    config.banks = banks.config(&credentials);
     start(db, config, listener, Some(banks)).await
 }
 

@@ -4,9 +4,11 @@
 mod helpers;
 
 mod agencies;
+mod browser;
 mod callbacks;
 mod checkout;
 mod cli;
+mod demo;
 mod foundation;
 mod legacy;
 mod notifications;

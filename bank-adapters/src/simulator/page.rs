@@ -48,7 +48,7 @@ pub(crate) fn payment_page(page: &PaymentPage) -> Response {
 <form method="post" action="{action}">
 <button type="submit" name="action" value="approve">Thanh toán / Approve</button>
 <button type="submit" name="action" value="decline">Từ chối (không đủ số dư) / Decline</button>
-<button type="submit" name="action" value="cancel">Huỷ giao dịch / Cancel</button>
+<button type="submit" name="action" value="cancel">Hủy giao dịch / Cancel</button>
 </form>"#,
         bank = escape(page.bank),
         merchant = escape(page.merchant),
