@@ -225,7 +225,7 @@ async fn seed_callbacks(
             async move {
                 let order = prepare_order(&format!("cb{run}"), n);
                 let order_id = api.create_order(&order).await?;
-                let bank = if n % 2 == 0 { "vnpay" } else { "vcb" };
+                let bank = if n.is_multiple_of(2) { "vnpay" } else { "vcb" };
                 let attempt = pending_attempt(&api, &vcb_base, order_id, bank)
                     .await
                     .map_err(|e| format!("{e:#}"))?;

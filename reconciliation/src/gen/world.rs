@@ -45,17 +45,17 @@ pub(crate) fn agency_code(a: usize) -> String {
 
 /// Agencies whose lệ phí go to an account of their own.
 pub(crate) fn has_charge_account(a: usize) -> bool {
-    a % 4 == 0
+    a.is_multiple_of(4)
 }
 
 /// Agencies that route `OVERRIDDEN` to a State Treasury account.
 pub(crate) fn has_procedure_override(a: usize) -> bool {
-    a % 5 == 0
+    a.is_multiple_of(5)
 }
 
 /// Agencies that switch their `any` account at noon of the generated day.
 pub(crate) fn changes_at_noon(a: usize) -> bool {
-    a % 7 == 0
+    a.is_multiple_of(7)
 }
 
 fn any_account(a: usize) -> String {
@@ -146,7 +146,7 @@ pub(crate) fn settings(day: BusinessDay) -> Vec<AccountSetting> {
                 noon(day),
             );
         }
-        if a % 3 == 0 {
+        if a.is_multiple_of(3) {
             add(
                 a,
                 SettingKind::Any,
