@@ -30,14 +30,9 @@ async fn a_citizen_pays_with_vcb_in_the_browser_and_sees_the_order_paid(backend:
     browser.shot("vcb-chosen").await;
     browser.click("#pay").await;
 
-    assert!(
-        browser
-            .url()
-            .await
-            .starts_with(&app.banks.as_ref().unwrap().vcb.base_url()),
-        "on the bank's page: {}",
-        browser.url().await
-    );
+    let bank = app.banks.as_ref().unwrap().vcb.base_url();
+    let url = browser.wait_for_url(&bank).await;
+    assert!(url.starts_with(&bank), "on the bank's page: {url}");
     assert_eq!(browser.text("amount").await, "650.000 ₫");
     browser.shot("bank-page").await;
     browser.click("button[value=approve]").await;

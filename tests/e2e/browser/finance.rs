@@ -55,16 +55,26 @@ async fn a_finance_officer_resolves_a_wrong_beneficiary_and_downloads_the_xlsx(b
     browser.shot("sign-in").await;
     browser.fill("api-key", &app.finance_key).await;
     browser.click("#sign-in").await;
+    let open_run = format!("open-run-{run}");
+    browser
+        .wait_for_attributes(&format!("#{open_run}"), "id", &[open_run.as_str()])
+        .await;
     browser.shot("runs").await;
     browser.click(&format!("#open-run-{run}")).await;
+    browser.wait_for_url(&format!("/reports/runs/{run}")).await;
     browser.shot("run").await;
 
     browser.select("filter-class", "wrong_beneficiary").await;
     browser.click("#apply-filters").await;
-    browser.shot("wrong-beneficiary").await;
+    browser.wait_for_url("class=wrong_beneficiary").await;
     let classes = browser
-        .attributes("#discrepancies tbody tr", "data-class")
+        .wait_for_attributes(
+            "#discrepancies tbody tr",
+            "data-class",
+            &["wrong_beneficiary"],
+        )
         .await;
+    browser.shot("wrong-beneficiary").await;
     assert_eq!(classes, ["wrong_beneficiary"], "only the filtered class");
     let row = browser.attributes("#discrepancies tbody tr", "id").await[0].clone();
     let id = row.trim_start_matches("discrepancy-").to_owned();
@@ -73,10 +83,10 @@ async fn a_finance_officer_resolves_a_wrong_beneficiary_and_downloads_the_xlsx(b
     browser.fill(&format!("resolve-note-{id}"), note).await;
     browser.shot("note-written").await;
     browser.click(&format!("#resolve-{id}")).await;
-    browser.shot("resolved").await;
     let resolved = browser
-        .attributes(&format!("#{row}"), "data-resolved")
+        .wait_for_attributes(&format!("#{row}"), "data-resolved", &["true"])
         .await;
+    browser.shot("resolved").await;
     assert_eq!(resolved, ["true"], "the page shows it resolved");
     let path = format!("/api/v1/reconciliations/{run}/discrepancies?class=wrong_beneficiary");
     let stored: Value = app.get(&path, &app.finance_key).await.json().await.unwrap();

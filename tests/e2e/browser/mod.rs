@@ -155,6 +155,30 @@ impl Browser {
         element.select_by_value(value).await.unwrap();
     }
 
+    /// Waits (at most 15 s) until the attribute `name` of the elements matching `css` is
+    /// `expected`, and returns what it last read: the page a form posts to may still be loading.
+    pub async fn wait_for_attributes(
+        &self,
+        css: &str,
+        name: &str,
+        expected: &[&str],
+    ) -> Vec<String> {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+        loop {
+            let mut values = Vec::new();
+            if let Ok(elements) = self.client.find_all(Locator::Css(css)).await {
+                for element in elements {
+                    let value = element.attr(name).await.ok().flatten();
+                    values.push(value.unwrap_or_default());
+                }
+            }
+            if values == expected || tokio::time::Instant::now() > deadline {
+                return values;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// The attribute `name` of every element matching `css`.
     pub async fn attributes(&self, css: &str, name: &str) -> Vec<String> {
         let mut values = Vec::new();
@@ -187,6 +211,19 @@ impl Browser {
 
     pub async fn url(&self) -> String {
         self.client.current_url().await.unwrap().to_string()
+    }
+
+    /// Waits (at most 15 s) until the browser is on a page whose URL contains `part`, and
+    /// returns that URL: a click that submits a form may return before the next page has loaded.
+    pub async fn wait_for_url(&self, part: &str) -> String {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+        loop {
+            let url = self.url().await;
+            if url.contains(part) || tokio::time::Instant::now() > deadline {
+                return url;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     /// Waits (reloading the page, at most 15 s) until `#id` contains `text`.
