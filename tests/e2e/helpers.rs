@@ -3,7 +3,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use payhub::clock::Clock;
+use chrono::{DateTime, Utc};
+use payhub::clock::{vietnam, Clock};
 use payhub::config::{
     BanksConfig, BidvConfig, Config, DatabaseUrl, VcbConfig, VnpayConfig, VnpayTerminal,
 };
@@ -255,6 +256,13 @@ async fn start(
     banks: Option<Banks>,
 ) -> TestApp {
     let clock = Clock::default();
+    // Tests run at any hour, CI's included. Within minutes of midnight GMT+7 a payment is a
+    // cutoff_shift and the business day ends mid-test, so every test starts at the next 10:00
+    // GMT+7, the banks' clocks in step; a test that needs midnight moves there itself.
+    clock.advance(until_ten_in_vietnam(clock.now()));
+    if let Some(banks) = &banks {
+        banks.set_clock_offset(clock.now() - chrono::Utc::now());
+    }
     let app = App::build_on(config.clone(), clock.clone(), listener)
         .await
         .expect("PayHub builds");
@@ -295,7 +303,28 @@ async fn start(
     }
 }
 
+/// How far `now` is from the next 10:00 in Vietnam (zero if it is 10:00 now).
+fn until_ten_in_vietnam(now: DateTime<Utc>) -> chrono::Duration {
+    let local = now.with_timezone(&vietnam());
+    let ten = local.date_naive().and_hms_opt(10, 0, 0).unwrap();
+    let ten = ten.and_local_timezone(vietnam()).unwrap();
+    if ten >= local {
+        ten - local
+    } else {
+        ten + chrono::Duration::days(1) - local
+    }
+}
+
 impl TestApp {
+    /// Moves PayHub's clock and every simulated bank's by `by`, together: the banks refuse
+    /// messages stamped far from their own clocks (vcb.md "Signing", bidv.md "Checksum").
+    pub fn move_clocks_by(&self, by: chrono::Duration) {
+        self.clock.advance(by);
+        if let Some(banks) = &self.banks {
+            banks.set_clock_offset(self.clock.now() - Utc::now());
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }

@@ -5,7 +5,7 @@
 //! wrong_beneficiary (a wrong amount or account from the bank).
 
 use bank_adapters::simulator::Faults;
-use chrono::{DateTime, Duration, NaiveDate, TimeDelta, Timelike, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Timelike, Utc};
 use payhub::clock::vietnam;
 use serde_json::{json, Value};
 
@@ -160,10 +160,9 @@ async fn a_payment_the_statement_lacks_is_missing_at_bank(backend: Backend) {
     );
 }
 
-/// `secs` before the next midnight in Vietnam, from the real clock.
-fn before_midnight(secs: i64) -> DateTime<Utc> {
-    let now = Utc::now().with_timezone(&vietnam());
-    let midnight = (now.date_naive() + Duration::days(1))
+/// `secs` before the midnight that ends the app's business day in Vietnam.
+fn before_midnight(app: &TestApp, secs: i64) -> DateTime<Utc> {
+    let midnight = (today(app) + Duration::days(1))
         .and_hms_opt(0, 0, 0)
         .unwrap()
         .and_local_timezone(vietnam())
@@ -171,18 +170,15 @@ fn before_midnight(secs: i64) -> DateTime<Utc> {
     (midnight - Duration::seconds(secs)).with_timezone(&Utc)
 }
 
-/// Moves PayHub's clock and VCB's together to `to` (VCB refuses signatures 300 s off its clock).
+/// Moves PayHub's clock and the banks' together to `to`.
 fn move_clocks(app: &TestApp, to: DateTime<Utc>) {
-    let by = to - app.clock.now();
-    app.clock.advance(by);
-    let offset = app.clock.now() - Utc::now();
-    let vcb = &app.banks.as_ref().unwrap().vcb;
-    vcb.set_clock_offset(TimeDelta::milliseconds(offset.num_milliseconds()));
+    app.move_clocks_by(to - app.clock.now());
 }
 
 async fn a_payment_posted_after_the_cutoff_is_a_cutoff_shift_on_both_days(backend: Backend) {
     let app = app_with_banks(backend).await;
-    move_clocks(&app, before_midnight(40));
+    let near_midnight = before_midnight(&app, 40);
+    move_clocks(&app, near_midnight);
     let day = today(&app);
     let vcb = &app.banks.as_ref().unwrap().vcb;
     vcb.fault_next(Faults::default().posted_next_day());
@@ -196,7 +192,7 @@ async fn a_payment_posted_after_the_cutoff_is_a_cutoff_shift_on_both_days(backen
     );
 
     // The next day begins with a payment of its own, so its statement is that day's file.
-    move_clocks(&app, before_midnight(40) + Duration::minutes(2));
+    move_clocks(&app, near_midnight + Duration::minutes(2));
     let next_day = day.succ_opt().unwrap();
     assert_eq!(today(&app), next_day);
     pay(&app, "000.00.12.H29-2", "vcb", "approve").await;

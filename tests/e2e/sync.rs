@@ -26,17 +26,6 @@ fn state(app: &TestApp) -> AppState {
     AppState::new(app.store.clone(), app.config.clone(), app.clock.clone())
 }
 
-/// Moves PayHub's clock and the banks' together: the banks refuse messages stamped far from
-/// their own clocks (vcb.md "Signing", bidv.md "Checksum").
-fn advance(app: &TestApp, by: Duration) {
-    app.clock.advance(by);
-    let banks = app.banks.as_ref().unwrap();
-    let offset = app.clock.now() - chrono::Utc::now();
-    banks.vnpay.set_clock_offset(offset);
-    banks.vcb.set_clock_offset(offset);
-    banks.bidv.set_clock_offset(offset);
-}
-
 fn drop_callbacks(app: &TestApp) {
     let banks = app.banks.as_ref().unwrap();
     banks.vnpay.set_faults(Faults::default().drop_callback());
@@ -76,7 +65,7 @@ async fn a_dropped_callback_is_recovered_by_pending_sync_for_each_bank(backend: 
         );
     }
 
-    advance(&app, Duration::minutes(6));
+    app.move_clocks_by(Duration::minutes(6));
     assert_eq!(sync_pass(&sync).await.unwrap(), 3);
 
     for (id, bank) in ids.iter().zip(BANKS) {
@@ -98,7 +87,7 @@ async fn a_dropped_callback_is_recovered_by_pending_sync_for_each_bank(backend: 
         .await,
         3
     );
-    advance(&app, Duration::hours(1));
+    app.move_clocks_by(Duration::hours(1));
     assert_eq!(
         sync_pass(&sync).await.unwrap(),
         0,
@@ -113,10 +102,7 @@ async fn an_attempt_never_paid_ends_unknown_and_an_admin_settles_it(backend: Bac
     let sync = state(&app);
     let mut elapsed = 0;
     for minutes in SCHEDULE_MINUTES {
-        advance(
-            &app,
-            Duration::minutes(minutes - elapsed) + Duration::seconds(1),
-        );
+        app.move_clocks_by(Duration::minutes(minutes - elapsed) + Duration::seconds(1));
         elapsed = minutes;
         assert_eq!(sync_pass(&sync).await.unwrap(), 1, "asked at {minutes} min");
     }
@@ -182,7 +168,7 @@ async fn two_sync_passes_at_once_query_each_attempt_once(backend: Backend) {
     for (n, bank) in BANKS.iter().enumerate() {
         ids.extend(paid_without_callback(&app, bank, 2, 2 * n).await);
     }
-    advance(&app, Duration::minutes(6));
+    app.move_clocks_by(Duration::minutes(6));
     let (one, two) = (state(&app), state(&app));
     let (a, b) = tokio::join!(sync_pass(&one), sync_pass(&two));
     assert_eq!(
@@ -209,10 +195,7 @@ async fn an_unknown_attempt_settled_failed_records_no_payment(backend: Backend) 
     let (order, _page) = checkout(&app, "000.00.12.H29-1", "vcb").await;
     let order_id = order["id"].as_str().unwrap();
     let sync = state(&app);
-    advance(
-        &app,
-        Duration::minutes(SCHEDULE_MINUTES[9]) + Duration::seconds(1),
-    );
+    app.move_clocks_by(Duration::minutes(SCHEDULE_MINUTES[9]) + Duration::seconds(1));
     assert_eq!(
         sync_pass(&sync).await.unwrap(),
         1,
