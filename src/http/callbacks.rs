@@ -14,6 +14,7 @@ use super::AppState;
 use crate::banks::{bidv_partner, description, vcb_merchant};
 use crate::domain::state::OrderStatus;
 use crate::store::payments::{Applied, InboundCallback};
+use crate::store::StoreError;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -23,28 +24,83 @@ pub fn router() -> Router<AppState> {
         .route("/callbacks/bidv/notify", post(bidv_notify))
 }
 
-/// What happened to one callback, for the ledger.
-struct Verdict<'a> {
-    reference: Option<&'a str>,
-    verdict: String,
+/// A request as the bank sent it, for its inbound-ledger row.
+struct Received<'a> {
+    bank: &'a str,
+    endpoint: &'a str,
+    query: Option<&'a str>,
+    headers: &'a HeaderMap,
+    body: &'a [u8],
 }
 
-impl<'a> Verdict<'a> {
-    fn of(cb: &'a Callback, applied: &Result<Applied, crate::store::StoreError>) -> Verdict<'a> {
-        let verdict = match applied {
-            Ok(a) => format!("{a:?}"),
-            Err(e) => format!("error: {e}"),
-        };
-        Verdict {
-            reference: Some(&cb.reference),
+impl<'a> Received<'a> {
+    fn row(
+        &self,
+        reference: Option<&'a str>,
+        verdict: String,
+        (reply_status, reply_body): (u16, String),
+    ) -> InboundCallback<'a> {
+        InboundCallback {
+            bank: self.bank,
+            endpoint: self.endpoint,
+            raw_query: self.query,
+            raw_headers: headers_text(self.headers),
+            raw_body: self.body,
+            reference,
             verdict,
+            reply_status,
+            reply_body,
         }
     }
 
-    fn refused(reason: impl std::fmt::Display) -> Verdict<'a> {
-        Verdict {
-            reference: None,
-            verdict: format!("refused: {reason}"),
+    /// Ledgers a request answered without applying anything (refused, or an inquiry).
+    async fn answered(
+        &self,
+        app: &AppState,
+        reference: Option<&'a str>,
+        verdict: String,
+        reply: (u16, String),
+    ) -> InboundCallback<'a> {
+        let row = self.row(reference, verdict, reply);
+        if let Err(e) = app.store.record_inbound(&row, app.clock.now()).await {
+            tracing::error!(error.cause_chain = ?e, bank = self.bank, "inbound ledger write failed");
+        }
+        row
+    }
+
+    /// Applies a verified callback with its ledger row in the same transaction; `reply` is the
+    /// bank's answer to what was applied. A failed apply changed nothing and is ledgered alone.
+    async fn applied(
+        &self,
+        app: &AppState,
+        cb: &'a Callback,
+        reply: impl Fn(&Result<Applied, StoreError>) -> (u16, String),
+    ) -> InboundCallback<'a> {
+        let row = |applied: Result<Applied, StoreError>| {
+            let verdict = match &applied {
+                Ok(a) => format!("{a:?}"),
+                Err(e) => format!("error: {e}"),
+            };
+            self.row(Some(&cb.reference), verdict, reply(&applied))
+        };
+        let public_url = &app.config.server.public_url;
+        let now = app.clock.now();
+        match (app.store)
+            .apply_callback_ledgered(cb, now, public_url, |a| row(Ok(a)))
+            .await
+        {
+            Ok(row) => row,
+            Err(e) => {
+                tracing::error!(error.cause_chain = ?e, bank = self.bank, "applying a callback failed");
+                let row = row(Err(e));
+                self.answered(
+                    app,
+                    row.reference,
+                    row.verdict,
+                    (row.reply_status, row.reply_body),
+                )
+                .await
+            }
         }
     }
 }
@@ -55,42 +111,6 @@ fn headers_text(headers: &HeaderMap) -> String {
         .map(|(k, v)| format!("{k}: {}", v.to_str().unwrap_or("<binary>")))
         .collect::<Vec<_>>()
         .join("\n")
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn ledger(
-    app: &AppState,
-    bank: &str,
-    endpoint: &str,
-    query: Option<&str>,
-    headers: &HeaderMap,
-    body: &[u8],
-    verdict: Verdict<'_>,
-    reply_status: u16,
-    reply_body: &str,
-) {
-    let row = InboundCallback {
-        bank,
-        endpoint,
-        raw_query: query,
-        raw_headers: headers_text(headers),
-        raw_body: body,
-        reference: verdict.reference,
-        verdict: &verdict.verdict,
-        reply_status,
-        reply_body,
-    };
-    if let Err(e) = app.store.record_inbound(&row, app.clock.now()).await {
-        tracing::error!(error.cause_chain = ?e, bank, "inbound ledger write failed");
-    }
-}
-
-/// Applies a verified callback, first checking what the adapters leave to the hub.
-async fn apply(app: &AppState, cb: &Callback) -> Result<Applied, crate::store::StoreError> {
-    let public_url = &app.config.server.public_url;
-    app.store
-        .apply_callback(cb, app.clock.now(), public_url)
-        .await
 }
 
 fn json_response(status: u16, body: String) -> Response {
@@ -105,40 +125,30 @@ async fn vnpay_ipn(
     RawQuery(query): RawQuery,
 ) -> Response {
     let query = query.unwrap_or_default();
+    let received = Received {
+        bank: "vnpay",
+        endpoint: "ipn",
+        query: Some(&query),
+        headers: &headers,
+        body: b"",
+    };
     let verified = vnpay::verify_ipn(&query, |code| app.config.vnpay_secret(code));
-    let (reply, verdict) = match &verified {
-        Err(e) => (e.ipn_reply(), Verdict::refused(e)),
+    let row = match &verified {
+        Err(e) => {
+            let reply = (200, e.ipn_reply().body());
+            received
+                .answered(&app, None, format!("refused: {e}"), reply)
+                .await
+        }
         Ok(cb) => {
-            let applied = vnpay_apply(&app, cb).await;
-            (vnpay_reply(&applied), Verdict::of(cb, &applied))
+            let reply = |applied: &_| (200, vnpay_reply(applied).body());
+            received.applied(&app, cb, reply).await
         }
     };
-    let body = reply.body();
-    ledger(
-        &app,
-        "vnpay",
-        "ipn",
-        Some(&query),
-        &headers,
-        b"",
-        verdict,
-        200,
-        &body,
-    )
-    .await;
-    json_response(200, body)
+    json_response(row.reply_status, row.reply_body)
 }
 
-/// api.md: a reference of another terminal is unknown to this one (01).
-async fn vnpay_apply(app: &AppState, cb: &Callback) -> Result<Applied, crate::store::StoreError> {
-    let attempt = app.store.attempt_by_reference(&cb.reference).await?;
-    match attempt {
-        Some(a) if a.terminal_code.as_deref() == Some(cb.merchant.as_str()) => apply(app, cb).await,
-        _ => Ok(Applied::UnknownReference),
-    }
-}
-
-fn vnpay_reply(applied: &Result<Applied, crate::store::StoreError>) -> vnpay::IpnReply {
+fn vnpay_reply(applied: &Result<Applied, StoreError>) -> vnpay::IpnReply {
     use vnpay::IpnReply::*;
     match applied {
         Ok(Applied::Paid | Applied::FailureRecorded) => ConfirmSuccess,
@@ -163,32 +173,35 @@ async fn vcb_notify(State(app): State<AppState>, headers: HeaderMap, body: Bytes
     let Some(merchant) = vcb_merchant(&app.config) else {
         return StatusCode::NOT_FOUND.into_response();
     };
+    let received = Received {
+        bank: "vcb",
+        endpoint: "notify",
+        query: None,
+        headers: &headers,
+        body: &body,
+    };
     let now = app.clock.now().timestamp();
     let signed =
         vcb::SignedHeaders::from_lookup(|name| headers.get(name).and_then(|v| v.to_str().ok()));
     let verified = vcb::verify_notification(&merchant, &signed, &body, now);
-    let (reply, verdict) = match &verified {
-        Err(e) => (e.notify_reply(), Verdict::refused(e)),
+    let row = match &verified {
+        Err(e) => {
+            let reply = e.notify_reply();
+            let reply = (reply.http_status(), reply.body());
+            received
+                .answered(&app, None, format!("refused: {e}"), reply)
+                .await
+        }
         Ok(cb) => {
-            let applied = apply(&app, cb).await;
-            (vcb_reply(&applied), Verdict::of(cb, &applied))
+            let reply = |applied: &_| {
+                let reply = vcb_reply(applied);
+                (reply.http_status(), reply.body())
+            };
+            received.applied(&app, cb, reply).await
         }
     };
-    let reply_body = reply.body();
-    ledger(
-        &app,
-        "vcb",
-        "notify",
-        None,
-        &headers,
-        &body,
-        verdict,
-        reply.http_status(),
-        &reply_body,
-    )
-    .await;
-    let mut response = json_response(reply.http_status(), reply_body.clone());
-    for (name, value) in vcb::sign_headers(&merchant, now, reply_body.as_bytes()) {
+    let mut response = json_response(row.reply_status, row.reply_body.clone());
+    for (name, value) in vcb::sign_headers(&merchant, now, row.reply_body.as_bytes()) {
         if let (Ok(name), Ok(value)) = (
             HeaderName::from_bytes(name.as_bytes()),
             HeaderValue::from_str(&value),
@@ -199,7 +212,7 @@ async fn vcb_notify(State(app): State<AppState>, headers: HeaderMap, body: Bytes
     response
 }
 
-fn vcb_reply(applied: &Result<Applied, crate::store::StoreError>) -> vcb::NotifyReply {
+fn vcb_reply(applied: &Result<Applied, StoreError>) -> vcb::NotifyReply {
     use vcb::NotifyReply::*;
     match applied {
         Ok(Applied::Paid | Applied::FailureRecorded | Applied::Repeat | Applied::NotFinal) => {
@@ -222,24 +235,19 @@ async fn bidv_inquiry(State(app): State<AppState>, headers: HeaderMap, body: Byt
         Err(e) => bidv::InquiryReply::refusal_echoing(e.inquiry_code(), &body),
         Ok(inquiry) => bill_answer(&app, &inquiry.bill_code, now).await,
     };
-    let reply_body = reply.to_json(&partner);
-    let verdict = Verdict {
-        reference: Some(&reply.bill_code),
-        verdict: format!("inquiry {}", reply.code.as_str()),
+    let received = Received {
+        bank: "bidv",
+        endpoint: "inquiry",
+        query: None,
+        headers: &headers,
+        body: &body,
     };
-    ledger(
-        &app,
-        "bidv",
-        "inquiry",
-        None,
-        &headers,
-        &body,
-        verdict,
-        200,
-        &reply_body,
-    )
-    .await;
-    json_response(200, reply_body)
+    let verdict = format!("inquiry {}", reply.code.as_str());
+    let answer = (200, reply.to_json(&partner));
+    let row = received
+        .answered(&app, Some(&reply.bill_code), verdict, answer)
+        .await;
+    json_response(row.reply_status, row.reply_body)
 }
 
 async fn bill_answer(
@@ -271,49 +279,47 @@ async fn bidv_notify(State(app): State<AppState>, headers: HeaderMap, body: Byte
     let Some(partner) = bidv_partner(&app.config) else {
         return StatusCode::NOT_FOUND.into_response();
     };
+    let received = Received {
+        bank: "bidv",
+        endpoint: "notify",
+        query: None,
+        headers: &headers,
+        body: &body,
+    };
     let verified = bidv::verify_notification(&partner, &body);
-    let (reply, verdict) = match &verified {
-        Err(e) => (
-            bidv::NotifyReply::echoing(e.notify_code(), &body),
-            Verdict::refused(e),
-        ),
+    let refused = |code| {
+        (
+            200,
+            bidv::NotifyReply::echoing(code, &body).to_json(&partner),
+        )
+    };
+    let row = match &verified {
+        Err(e) => {
+            let reply = refused(e.notify_code());
+            received
+                .answered(&app, None, format!("refused: {e}"), reply)
+                .await
+        }
         Ok(cb) if cb.status != TxnStatus::Paid => {
-            let reply = bidv::NotifyReply::echoing(bidv::NotifyCode::Error, &body);
-            (
-                reply,
-                Verdict::refused("a BIDV notification that is not a success"),
-            )
+            let reply = refused(bidv::NotifyCode::Error);
+            let verdict = "refused: a BIDV notification that is not a success".to_owned();
+            received.answered(&app, None, verdict, reply).await
         }
         Ok(cb) => {
-            let applied = apply(&app, cb).await;
-            let code = bidv_code(&applied);
-            let txn = cb.bank_txn_id.clone().unwrap_or_default();
-            (
-                bidv::NotifyReply {
-                    code,
-                    bank_txn_id: txn,
-                },
-                Verdict::of(cb, &applied),
-            )
+            let reply = |applied: &_| {
+                let reply = bidv::NotifyReply {
+                    code: bidv_code(applied),
+                    bank_txn_id: cb.bank_txn_id.clone().unwrap_or_default(),
+                };
+                (200, reply.to_json(&partner))
+            };
+            received.applied(&app, cb, reply).await
         }
     };
-    let reply_body = reply.to_json(&partner);
-    ledger(
-        &app,
-        "bidv",
-        "notify",
-        None,
-        &headers,
-        &body,
-        verdict,
-        200,
-        &reply_body,
-    )
-    .await;
-    json_response(200, reply_body)
+    json_response(row.reply_status, row.reply_body)
 }
 
-fn bidv_code(applied: &Result<Applied, crate::store::StoreError>) -> bidv::NotifyCode {
+fn bidv_code(applied: &Result<Applied, StoreError>) -> bidv::NotifyCode {
     use bidv::NotifyCode::*;
     match applied {
         Ok(Applied::Paid | Applied::Repeat | Applied::FailureRecorded | Applied::NotFinal) => {

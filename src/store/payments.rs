@@ -2,11 +2,11 @@
 //! one transaction. "Exactly once" comes from the unique (bank, bank_txn_id) key of `payments`
 //! (STYLE rule 4), not from a prior check, so retries and concurrent repeats cannot double it.
 
-use bank_adapters::{Callback, TxnStatus};
+use bank_adapters::{BankCode, Callback, TxnStatus};
 use chrono::{DateTime, Utc};
 
 use super::attempts::{attempt_by_reference_tx, transition_attempt, Attempt};
-use super::transitions::{lock_order, record_event, transition_order};
+use super::transitions::{lock_order_of_attempt, record_event, transition_locked_order};
 use super::{on_tx, Store, StoreError, Tx};
 use crate::domain::state::{
     AttemptEvent, AttemptStatus, AttemptTransition, OrderEvent, OrderStatus, OrderTransition,
@@ -63,6 +63,24 @@ impl Store {
         tx.commit().await?;
         Ok(applied)
     }
+
+    /// Applies a callback a bank sent and writes its inbound-ledger row, built by `ledger` from
+    /// what was applied, in the same transaction: one commit per callback, and no applied
+    /// callback without its row. On an error nothing is written and the caller ledgers it alone.
+    pub async fn apply_callback_ledgered<'a>(
+        &self,
+        cb: &Callback,
+        now: DateTime<Utc>,
+        public_url: &str,
+        ledger: impl FnOnce(Applied) -> InboundCallback<'a>,
+    ) -> Result<InboundCallback<'a>, StoreError> {
+        let mut tx = self.begin().await?;
+        let applied = apply_callback_in(&mut tx, cb, now, public_url).await?;
+        let row = ledger(applied);
+        insert_inbound(&mut tx, &row, now).await?;
+        tx.commit().await?;
+        Ok(row)
+    }
 }
 
 /// `apply_callback` inside a transaction the caller commits, for operations that must apply a
@@ -73,23 +91,30 @@ pub(crate) async fn apply_callback_in(
     now: DateTime<Utc>,
     public_url: &str,
 ) -> Result<Applied, StoreError> {
-    let Some(attempt) = attempt_by_reference_tx(tx, &cb.reference).await? else {
+    // The order's lock first, then the attempt read under it: a concurrent repeat of this
+    // callback waits here and then reads what the first one wrote.
+    let Some(order_status) = lock_order_of_attempt(tx, &cb.reference).await? else {
         return Ok(Applied::UnknownReference);
     };
-    if attempt.bank != cb.bank {
-        return Ok(Applied::UnknownReference);
-    }
-    let order_status = lock_order(tx, &attempt.order_id).await?;
-    // Re-read under the order's lock: a concurrent repeat may have just changed it.
     let attempt = attempt_by_reference_tx(tx, &cb.reference)
         .await?
         .ok_or(StoreError::NotFound)?;
+    if !is_addressed_to(&attempt, cb) {
+        return Ok(Applied::UnknownReference);
+    }
     Ok(match &cb.status {
         TxnStatus::Paid => apply_success(tx, cb, &attempt, order_status, now, public_url).await?,
         TxnStatus::Failed { code } => apply_failure(tx, &attempt, code, now).await?,
         TxnStatus::Cancelled => apply_failure(tx, &attempt, "cancelled", now).await?,
         TxnStatus::Pending | TxnStatus::Refunded | TxnStatus::Unknown(_) => Applied::NotFinal,
     })
+}
+
+/// Whether `cb` speaks of this attempt: the same bank and, for VNPAY, the attempt's own terminal
+/// (api.md: a reference of another terminal is unknown to this one, `01`).
+fn is_addressed_to(attempt: &Attempt, cb: &Callback) -> bool {
+    attempt.bank == cb.bank
+        && (cb.bank != BankCode::Vnpay || attempt.terminal_code.as_deref() == Some(&*cb.merchant))
 }
 
 async fn apply_failure(
@@ -171,9 +196,10 @@ async fn apply_success(
         PaymentKind::Payment => {}
     }
     transition_attempt(tx, attempt, AttemptEvent::Succeeded, Some("00"), now).await?;
-    match transition_order(
+    match transition_locked_order(
         tx,
         &attempt.order_id,
+        order_status,
         OrderEvent::PaymentSucceeded,
         &actor,
         now,
@@ -249,36 +275,47 @@ pub struct InboundCallback<'a> {
     pub raw_headers: String,
     pub raw_body: &'a [u8],
     pub reference: Option<&'a str>,
-    pub verdict: &'a str,
+    pub verdict: String,
     pub reply_status: u16,
-    pub reply_body: &'a str,
+    pub reply_body: String,
 }
 
 impl Store {
+    /// Writes a ledger row on its own: a callback refused before applying, or one whose apply
+    /// failed (see [`Store::apply_callback_ledgered`] for the others).
     pub async fn record_inbound(
         &self,
         c: &InboundCallback<'_>,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
-        on_tx!(&mut tx, |conn| sqlx::query(
-            "insert into inbound_callbacks (bank, endpoint, received_at, raw_query, raw_headers,
-               raw_body, reference, verdict, reply_status, reply_body)
-             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
-        )
-        .bind(c.bank)
-        .bind(c.endpoint)
-        .bind(now)
-        .bind(c.raw_query)
-        .bind(&c.raw_headers)
-        .bind(String::from_utf8_lossy(c.raw_body).into_owned())
-        .bind(c.reference)
-        .bind(c.verdict)
-        .bind(i32::from(c.reply_status))
-        .bind(c.reply_body)
-        .execute(conn)
-        .await
-        .map(|r| r.rows_affected())?);
+        insert_inbound(&mut tx, c, now).await?;
         tx.commit().await
     }
+}
+
+async fn insert_inbound(
+    tx: &mut Tx,
+    c: &InboundCallback<'_>,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    on_tx!(tx, |conn| sqlx::query(
+        "insert into inbound_callbacks (bank, endpoint, received_at, raw_query, raw_headers,
+           raw_body, reference, verdict, reply_status, reply_body)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+    )
+    .bind(c.bank)
+    .bind(c.endpoint)
+    .bind(now)
+    .bind(c.raw_query)
+    .bind(&c.raw_headers)
+    .bind(String::from_utf8_lossy(c.raw_body).into_owned())
+    .bind(c.reference)
+    .bind(&c.verdict)
+    .bind(i32::from(c.reply_status))
+    .bind(&c.reply_body)
+    .execute(conn)
+    .await
+    .map(|r| r.rows_affected())?);
+    Ok(())
 }

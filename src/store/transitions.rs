@@ -8,26 +8,36 @@ use super::rows::parse_col;
 use super::{on_tx, StoreError, Tx};
 use crate::domain::state::{order_transition, OrderEvent, OrderStatus, OrderTransition};
 
-/// Takes the order's row lock (PostgreSQL) before reading it, so that two transactions touching
-/// one order run one after the other; SQLite's `begin immediate` already serialises writers.
+/// Takes the order's row lock (PostgreSQL) and reads its status in one statement, so that two
+/// transactions touching one order run one after the other; SQLite's `begin immediate` already
+/// serialises writers.
 pub(crate) async fn lock_order(tx: &mut Tx, order_id: &str) -> Result<OrderStatus, StoreError> {
-    let locked = on_tx!(tx, |c| sqlx::query(
-        "update orders set updated_at = updated_at where id = $1"
+    let status: Option<(String,)> = on_tx!(tx, |c| sqlx::query_as(
+        "update orders set updated_at = updated_at where id = $1 returning status"
     )
     .bind(order_id)
-    .execute(c)
-    .await?
-    .rows_affected());
-    if locked == 0 {
-        return Err(StoreError::NotFound);
-    }
-    let (status,): (String,) = on_tx!(tx, |c| sqlx::query_as(
-        "select status from orders where id = $1"
-    )
-    .bind(order_id)
-    .fetch_one(c)
+    .fetch_optional(c)
     .await?);
+    let (status,) = status.ok_or(StoreError::NotFound)?;
     parse_col("orders.status", &status, OrderStatus::parse)
+}
+
+/// [`lock_order`] for the order of the attempt with this reference; `None` when no attempt has it.
+pub(crate) async fn lock_order_of_attempt(
+    tx: &mut Tx,
+    reference: &str,
+) -> Result<Option<OrderStatus>, StoreError> {
+    let status: Option<(String,)> = on_tx!(tx, |c| sqlx::query_as(
+        "update orders set updated_at = updated_at
+         where id = (select order_id from payment_attempts where reference = $1)
+         returning status"
+    )
+    .bind(reference)
+    .fetch_optional(c)
+    .await?);
+    status
+        .map(|(s,)| parse_col("orders.status", &s, OrderStatus::parse))
+        .transpose()
 }
 
 /// Applies `event` to the order if the state machine allows it.
@@ -40,6 +50,19 @@ pub(crate) async fn transition_order(
     public_url: &str,
 ) -> Result<OrderTransition, StoreError> {
     let from = lock_order(tx, order_id).await?;
+    transition_locked_order(tx, order_id, from, event, actor, now, public_url).await
+}
+
+/// [`transition_order`] for an order this transaction has already locked and found in `from`.
+pub(crate) async fn transition_locked_order(
+    tx: &mut Tx,
+    order_id: &str,
+    from: OrderStatus,
+    event: OrderEvent,
+    actor: &str,
+    now: DateTime<Utc>,
+    public_url: &str,
+) -> Result<OrderTransition, StoreError> {
     let transition = order_transition(from, event);
     let (to, review) = match transition {
         OrderTransition::To(to) => (to, None),

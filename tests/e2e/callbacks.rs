@@ -5,8 +5,11 @@ use std::time::Duration;
 use bank_adapters::simulator::{Faults, FlushOrder};
 use serde_json::{json, Value};
 
+use payhub::config::VnpayTerminal;
+
 use crate::helpers::{
-    order_body, spawn_app_with_banks, Backend, TestApp, AGENCY, VNPAY_SECRET, VNPAY_TERMINAL,
+    order_body, spawn_app_with_banks, spawn_app_with_banks_and, Backend, TestApp, AGENCY,
+    VNPAY_SECRET, VNPAY_TERMINAL,
 };
 use crate::on_both_backends;
 use crate::orders::count;
@@ -294,7 +297,16 @@ fn signed_ipn(fields: &[(&str, &str)], secret: &str) -> String {
 }
 
 async fn a_forged_or_tampered_vnpay_ipn_changes_nothing(backend: Backend) {
-    let app = app(backend).await;
+    // PayHub also serves a second VNPAY terminal, whose IPNs it verifies with that one's secret.
+    let app = spawn_app_with_banks_and(backend, |c| {
+        let terminal = VnpayTerminal {
+            code: "OTHER001".into(),
+            hash_secret: "OTHERSECRET0123456789ABCDEFGHIJK".to_owned().into(),
+        };
+        c.banks.vnpay.as_mut().unwrap().terminals.push(terminal);
+    })
+    .await;
+    app.seed_agency(AGENCY, "http://localhost:9/notify").await;
     let (order, page) = checkout(&app, "000.00.12.H29-1", "vnpay").await;
     let id = order["id"].as_str().unwrap();
     let reference = page
@@ -348,6 +360,16 @@ async fn a_forged_or_tampered_vnpay_ipn_changes_nothing(backend: Backend) {
         send(signed_ipn(&unknown, VNPAY_SECRET)).await["RspCode"],
         "01"
     );
+    let elsewhere: Vec<_> = genuine
+        .iter()
+        .map(|&(k, v)| (k, if k == "vnp_TmnCode" { "OTHER001" } else { v }))
+        .collect();
+    let elsewhere = signed_ipn(&elsewhere, "OTHERSECRET0123456789ABCDEFGHIJK");
+    assert_eq!(
+        send(elsewhere).await["RspCode"],
+        "01",
+        "signed right by another terminal: not that terminal's reference"
+    );
     assert_eq!(
         order_json(app, id).await["status"],
         "pending",
@@ -361,6 +383,15 @@ async fn a_forged_or_tampered_vnpay_ipn_changes_nothing(backend: Backend) {
         )
         .await,
         2
+    );
+    assert_eq!(
+        count(
+            app,
+            "select count(*) from inbound_callbacks where verdict = 'UnknownReference'"
+        )
+        .await,
+        2,
+        "the unknown reference and the other terminal's, ledgered"
     );
 
     assert_eq!(

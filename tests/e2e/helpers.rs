@@ -231,14 +231,13 @@ pub async fn spawn_app_with_banks(backend: Backend) -> TestApp {
     spawn_app_with_banks_and(backend, |_| {}).await
 }
 
-/// `spawn_app_with_banks` with the configuration adjusted first (the banks' URLs are set after).
+/// `spawn_app_with_banks` with the configuration adjusted last (after the banks' are set).
 pub async fn spawn_app_with_banks_and(
     backend: Backend,
     adjust: impl FnOnce(&mut Config),
 ) -> TestApp {
     let db = TestDb::create(&backend).await;
     let mut config = test_config(&db);
-    adjust(&mut config);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let payhub = format!("http://{}", listener.local_addr().unwrap());
     let credentials = credentials();
@@ -246,6 +245,7 @@ pub async fn spawn_app_with_banks_and(
         .await
         .unwrap();
     config.banks = banks.config(&credentials);
+    adjust(&mut config);
     start(db, config, listener, Some(banks)).await
 }
 
