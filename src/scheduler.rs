@@ -3,8 +3,9 @@
 //!
 //! Several instances may share one PostgreSQL. Every instance looks at the clock; whichever
 //! first inserts the `(job, slot)` row into `job_runs` runs it (STYLE rule 10: `on conflict do
-//! nothing` + `rows_affected()`), so a slot runs once however many instances saw it. A slot
-//! whose instance died mid-run stays claimed: finance staff re-run that day by API or CLI.
+//! nothing` + `rows_affected()`), so a slot runs once however many instances saw it. The claim
+//! is a lease the running instance renews; a slot whose instance died mid-run (no outcome, lease
+//! past) is claimed again by whichever instance looks next.
 
 use std::collections::HashMap;
 use std::str::FromStr;
@@ -31,6 +32,10 @@ const TICK: Duration = Duration::from_secs(20);
 /// A slot missed by at most this much (an instance was restarting) still runs; older ones do
 /// not, so a new deployment does not replay days nobody asked for.
 const LOOKBACK: chrono::Duration = chrono::Duration::hours(6);
+/// How long a claim holds without renewal (PayHub's clock), and how often a running job renews
+/// it (the process's): a claim outlives a renewal missed under load, not a dead instance.
+pub const LEASE: chrono::Duration = chrono::Duration::minutes(5);
+const RENEW_EVERY: Duration = Duration::from_secs(60);
 /// The actor of scheduled runs, in runs and the audit log.
 pub const SCHEDULER_ACTOR: &str = "system:scheduler";
 
@@ -116,7 +121,7 @@ pub async fn claim_due(
         let slot_name = slot.to_rfc3339();
         if app
             .store
-            .claim_job(&job, &slot_name, &instance(), now)
+            .claim_job(&job, &slot_name, &instance(), now, now + LEASE)
             .await?
         {
             let date = slot.date_naive().pred_opt().expect("a day before any slot");
@@ -138,9 +143,41 @@ pub async fn run_job(
     app: &AppState,
     job: &Claimed,
     backoff: Backoff,
+    stop: Shutdown,
+) -> JobOutcome {
+    let work = reconcile_day(app, job, backoff, stop);
+    tokio::pin!(work);
+    let outcome = loop {
+        tokio::select! {
+            outcome = &mut work => break outcome,
+            _ = tokio::time::sleep(RENEW_EVERY) => renew_lease(app, job).await,
+        }
+    };
+    record_outcome(app, job, &outcome).await;
+    outcome
+}
+
+async fn renew_lease(app: &AppState, job: &Claimed) {
+    let until = app.clock.now() + LEASE;
+    match (app.store)
+        .renew_job_lease(&job.job, &job.slot, &instance(), until)
+        .await
+    {
+        Ok(true) => {}
+        // Another instance took the slot over (this one stalled past its lease): both runs are
+        // kept, the newest current, as for any re-run of a day.
+        Ok(false) => tracing::warn!("the job's lease was taken over by another instance"),
+        Err(e) => tracing::error!(error.cause_chain = ?e, "renewing the job's lease failed"),
+    }
+}
+
+async fn reconcile_day(
+    app: &AppState,
+    job: &Claimed,
+    backoff: Backoff,
     mut stop: Shutdown,
 ) -> JobOutcome {
-    let outcome = match fetch_with_backoff(app, job.bank, job.date, backoff, &mut stop).await {
+    match fetch_with_backoff(app, job.bank, job.date, backoff, &mut stop).await {
         Err(e) => JobOutcome::Failed(e.to_string()),
         Ok(file) => {
             let statement = Statement {
@@ -155,12 +192,15 @@ pub async fn run_job(
                 Err(e) => JobOutcome::Failed(e.to_string()),
             }
         }
-    };
-    let (name, run_id, detail) = match &outcome {
+    }
+}
+
+async fn record_outcome(app: &AppState, job: &Claimed, outcome: &JobOutcome) {
+    let (name, run_id, detail) = match outcome {
         JobOutcome::Succeeded { run_id } => ("succeeded", Some(*run_id), None),
         JobOutcome::Failed(why) => ("failed", None, Some(why.as_str())),
     };
-    if let JobOutcome::Failed(why) = &outcome {
+    if let JobOutcome::Failed(why) = outcome {
         tracing::error!(reason = %why, "scheduled reconciliation failed");
     }
     let now = app.clock.now();
@@ -171,7 +211,6 @@ pub async fn run_job(
     {
         tracing::error!(error.cause_chain = ?e, "recording the job's outcome failed");
     }
-    outcome
 }
 
 /// Claims every job due at `at` and runs each to its end, in turn: a tick of the loop that
@@ -223,12 +262,16 @@ pub async fn run(app: AppState, mut stop: Shutdown) {
     .await;
 }
 
-/// One pass: claims the slots this instance has not tried yet (a slot stays due for the whole
-/// lookback, and asking the database again every tick would be a write each time).
+/// When this instance last asked for each bank's slot, and when it asks again.
+type Tried = HashMap<BankCode, (DateTime<FixedOffset>, DateTime<Utc>)>;
+
+/// One pass: claims the slots this instance has not asked for within a lease (a slot stays due
+/// for the whole lookback, and asking the database every tick would be a write each time; asking
+/// again after a lease takes over a slot whose instance died).
 async fn tick(
     app: &AppState,
     schedules: &[BankSchedule],
-    tried: &mut HashMap<BankCode, DateTime<FixedOffset>>,
+    tried: &mut Tried,
     jobs: &mut JoinSet<JobOutcome>,
     stop: &Shutdown,
 ) -> Outcome {
@@ -236,8 +279,13 @@ async fn tick(
     let fresh: Vec<BankSchedule> = schedules
         .iter()
         .filter(|s| {
-            latest_slot(&s.schedule, now)
-                .is_some_and(|slot| tried.insert(s.bank, slot) != Some(slot))
+            latest_slot(&s.schedule, now).is_some_and(|slot| match tried.get(&s.bank) {
+                Some(&(asked, again)) if asked == slot && now < again => false,
+                _ => {
+                    tried.insert(s.bank, (slot, now + LEASE));
+                    true
+                }
+            })
         })
         .cloned()
         .collect();

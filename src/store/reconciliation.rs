@@ -514,26 +514,57 @@ impl Store {
         })
     }
 
-    /// Claims `(job, slot)` for this instance: `true` for exactly one claimer (STYLE rule 10).
+    /// Claims `(job, slot)` for this instance until `lease_until`: `true` for exactly one
+    /// claimer (STYLE rule 10). A slot claimed before is claimed again only if its job never
+    /// finished and its lease has run out: the instance running it died.
     pub async fn claim_job(
         &self,
         job: &str,
         slot: &str,
         claimed_by: &str,
         now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
         let claimed = write_tx!(self, |tx| sqlx::query(
-            "insert into job_runs (job, slot, claimed_at, claimed_by) values ($1, $2, $3, $4)
-             on conflict do nothing"
+            "insert into job_runs (job, slot, claimed_at, claimed_by, lease_until)
+             values ($1, $2, $3, $4, $5)
+             on conflict (job, slot) do update
+               set claimed_at = excluded.claimed_at, claimed_by = excluded.claimed_by,
+                   lease_until = excluded.lease_until
+               where job_runs.finished_at is null
+                 and (job_runs.lease_until is null or job_runs.lease_until < excluded.claimed_at)"
         )
         .bind(job)
         .bind(slot)
         .bind(now)
         .bind(claimed_by)
+        .bind(lease_until)
         .execute(&mut *tx)
         .await?
         .rows_affected());
         Ok(claimed == 1)
+    }
+
+    /// Extends the lease of a running job this instance holds; `false` if it is no longer its.
+    pub async fn renew_job_lease(
+        &self,
+        job: &str,
+        slot: &str,
+        claimed_by: &str,
+        lease_until: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let renewed = write_tx!(self, |tx| sqlx::query(
+            "update job_runs set lease_until = $4
+             where job = $1 and slot = $2 and claimed_by = $3 and finished_at is null"
+        )
+        .bind(job)
+        .bind(slot)
+        .bind(claimed_by)
+        .bind(lease_until)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected());
+        Ok(renewed == 1)
     }
 
     /// Records how a claimed job ended.

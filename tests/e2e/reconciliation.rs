@@ -10,7 +10,7 @@ use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use payhub::clock::vietnam;
 use payhub::http::AppState;
 use payhub::recon::fetch::Backoff;
-use payhub::scheduler::{run_due, JobOutcome};
+use payhub::scheduler::{run_due, JobOutcome, LEASE};
 use payhub::store::Store;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -30,6 +30,7 @@ on_both_backends!(
     a_lost_callback_is_confirmed_with_the_bank_and_applied,
     wrong_amounts_and_wrong_accounts_are_reported_in_their_classes,
     two_instances_scheduled_at_the_same_minute_run_the_day_once,
+    a_slot_whose_instance_died_mid_run_is_taken_over_after_its_lease,
     a_scheduled_run_retries_until_the_bank_closes_the_day,
     re_running_a_day_keeps_its_history_and_marks_the_newest_current,
     resolving_a_discrepancy_writes_the_audit_log,
@@ -543,6 +544,50 @@ async fn two_instances_scheduled_at_the_same_minute_run_the_day_once(backend: Ba
         .unwrap();
     assert_eq!(runs["runs"][0]["date"], today(&app).to_string());
     assert_eq!(runs["runs"][0]["started_by"], "system:scheduler");
+}
+
+async fn a_slot_whose_instance_died_mid_run_is_taken_over_after_its_lease(backend: Backend) {
+    let app = app_with_banks(backend).await;
+    pay(&app, "000.00.12.H29-1", "bidv", "approve").await;
+    wait_count(&app, "select count(*) from payments", 1).await;
+    let mut config = app.config.clone();
+    config.reconciliation.bidv = Some("0 30 1 * * *".into());
+    let state = AppState::new(app.store.clone(), config, app.clock.clone());
+    let (_stop, stop) = tokio::sync::watch::channel(false);
+    let at = tomorrow_early(&app);
+    // Another instance claimed the 01:30 slot and died before it finished.
+    let slot = (at - chrono::Duration::seconds(20)).with_timezone(&vietnam());
+    let claimed = (app.store)
+        .claim_job(
+            "reconcile:bidv",
+            &slot.to_rfc3339(),
+            "died#1",
+            at,
+            at + LEASE,
+        )
+        .await
+        .unwrap();
+    assert!(claimed);
+    let minute = chrono::Duration::minutes(1);
+
+    let within = run_due(&state, at + LEASE - minute, Backoff::ONCE, stop.clone()).await;
+    assert!(within.unwrap().is_empty(), "its lease still holds");
+    let after = run_due(&state, at + LEASE + minute, Backoff::ONCE, stop.clone()).await;
+    let after = after.unwrap();
+    assert!(
+        matches!(&after[..], [JobOutcome::Succeeded { .. }]),
+        "taken over once the lease ran out: {after:?}"
+    );
+    let later = at + LEASE * 3;
+    let again = run_due(&state, later, Backoff::ONCE, stop.clone()).await;
+    assert!(again.unwrap().is_empty(), "a finished slot is not taken");
+    assert_eq!(
+        count(&app, "select count(*) from reconciliation_runs").await,
+        1
+    );
+    let done =
+        "select count(*) from job_runs where outcome = 'succeeded' and claimed_by <> 'died#1'";
+    assert_eq!(count(&app, done).await, 1);
 }
 
 /// 01:30:20 tomorrow in Vietnam: the firing of `0 30 1 * * *` that reconciles today.
