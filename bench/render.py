@@ -63,6 +63,19 @@ def recon_table(out):
     return "\n".join(lines + ["", "Class counts (the two must classify alike):", ""] + agreement)
 
 
+def whole_table(out):
+    lines = ["### B3, the whole `payhub reconcile --file` run (SQLite, every line matched)", "",
+             "| lines | statement MiB | wall s | lines/s | max RSS MiB | bytes/line (RSS) | matched |",
+             "|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in rows(out / "b3-whole.jsonl"):
+        n = r["lines"]
+        lines.append("| " + " | ".join([
+            f"{n:,}", f(r["file_bytes"] / 2**20, 1), f(r["wall_s"], 2), f(n / r["wall_s"], 0),
+            f(r["max_rss_kb"] / 1024, 0), f(r["max_rss_kb"] * 1024 / n, 0),
+            f"{r['matched']:,}" + ("" if r["matched"] == n else " (NOT all)")]) + " |")
+    return "\n".join(lines)
+
+
 def micro_table(out):
     lines = ["### Micro-benchmarks (criterion, median of the estimate)", "", "| benchmark | time | throughput |", "|---|---:|---:|"]
     for name in ["micro-adapters.txt", "micro-reconcile.txt"]:
@@ -82,6 +95,7 @@ def main():
     print(load_table(out, "b1", "B1 callback apply") + "\n")
     print(load_table(out, "b2", "B2 order create") + "\n")
     print(recon_table(out) + "\n")
+    print(whole_table(out) + "\n")
     print(micro_table(out))
 
 

@@ -9,7 +9,8 @@
 # Needs: PostgreSQL at $BENCH_PG (trust auth), pgbench and psql, python3 (DuckDB is installed
 # into bench/.venv on first use), GNU time at /usr/bin/time. Not part of .ci/run.
 # Knobs (environment): BENCH_SECONDS (per load run, default 10), BENCH_CONCURRENCY ("1 16 64"),
-# BENCH_SIZES ("100000 1000000 10000000"), BENCH_SKIP (words among b1 b2 b3 micro).
+# BENCH_SIZES ("100000 1000000 10000000"), BENCH_WHOLE_SIZES ("100000 1000000"), BENCH_SKIP
+# (words among b1 b2 b3 whole micro).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -222,6 +223,40 @@ recon_runs() {
   done
 }
 
+# The whole `payhub reconcile --file` run on SQLite: parse the bank's file, read the day's records
+# from the database, the engine, store the run. The day is seeded by SQL (untimed): every
+# payment matched, the common case.
+WHOLE_DAY=2026-11-20
+whole_runs() {
+  for size in ${BENCH_WHOLE_SIZES:-100000 1000000}; do
+    local dir=$OUT/whole-$size
+    mkdir -p "$dir"
+    log "B3 whole run: seeding PayHub's database with a day of $size VCB payments"
+    PAYHUB_DATABASE__URL="sqlite://$dir/payhub.db" "$PAYHUB" migrate > /dev/null
+    (cd "$dir" && sqlite3 -cmd ".parameter init" -cmd ".parameter set :n $size" \
+      -cmd ".parameter set :day \"'$WHOLE_DAY'\"" payhub.db < "$ROOT/bench/sql/recon_day_sqlite.sql")
+    log "B3 whole run: payhub reconcile --file, $size lines"
+    PAYHUB_DATABASE__URL="sqlite://$dir/payhub.db" /usr/bin/time -v -o "$OUT/time-whole-$size.txt" \
+      "$PAYHUB" reconcile --bank vcb --date "$WHOLE_DAY" --file "$dir/statement.csv" \
+      > "$OUT/out-whole-$size.txt"
+    python3 - "$OUT/out-whole-$size.txt" "$OUT/time-whole-$size.txt" "$size" \
+      "$(stat -c %s "$dir/statement.csv")" >> "$OUT/b3-whole.jsonl" <<'EOF'
+import json, re, sys
+summary = open(sys.argv[1]).read()
+t = dict(l.strip().rsplit(": ", 1) for l in open(sys.argv[2]) if ": " in l)
+w = t["Elapsed (wall clock) time (h:mm:ss or m:ss)"].split(":")
+print(json.dumps({
+    "lines": int(sys.argv[3]), "file_bytes": int(sys.argv[4]),
+    "matched": int(re.search(r"^matched\s+(\d+)", summary, re.M).group(1)),
+    "wall_s": sum(float(x) * 60 ** i for i, x in enumerate(reversed(w))),
+    "max_rss_kb": int(t["Maximum resident set size (kbytes)"]),
+}))
+EOF
+    tail -1 "$OUT/b3-whole.jsonl"
+    rm -rf "$dir"
+  done
+}
+
 micro_runs() {
   log "micro-benchmarks (criterion)"
   cargo bench -q -p bank-adapters --bench adapters -- --warm-up-time 1 --measurement-time 3 \
@@ -236,6 +271,7 @@ build
 skip b1 && skip b2 || payhub_runs
 skip b1 && skip b2 || pgbench_runs
 skip b3 || recon_runs
+skip whole || whole_runs
 skip micro || micro_runs
 echo "load at end: $(uptime)" >> "$OUT/machine.txt"
 echo "total: $(( $(date +%s) - started )) s" >> "$OUT/machine.txt"

@@ -3,6 +3,7 @@
 //! same text, written once: the macros below expand the same code for each backend's pool type.
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::postgres::PgPoolOptions;
@@ -33,14 +34,27 @@ pub use audit::AuditEntry;
 #[derive(Clone)]
 pub enum Store {
     Postgres(PgPool),
-    Sqlite(SqlitePool),
+    Sqlite(SqlitePool, WriteQueue),
+}
+
+/// SQLite admits one writer at a time. This process's writers wait for their turn here, woken
+/// in order, instead of each polling SQLite's busy handler, which sleeps in steps of up to 100 ms
+/// and is what SQLite's tail latency under concurrent writes was made of (BENCHMARKS.md, B1).
+/// Another process on the same file still meets the busy handler, as before.
+#[derive(Clone, Default)]
+pub struct WriteQueue(Arc<tokio::sync::Mutex<()>>);
+
+impl WriteQueue {
+    pub(crate) async fn turn(&self) -> tokio::sync::OwnedMutexGuard<()> {
+        self.0.clone().lock_owned().await
+    }
 }
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
             Store::Postgres(_) => "Store::Postgres",
-            Store::Sqlite(_) => "Store::Sqlite",
+            Store::Sqlite(..) => "Store::Sqlite",
         })
     }
 }
@@ -65,14 +79,15 @@ macro_rules! with_pool {
     ($store:expr, |$pool:ident| $body:expr) => {
         match $store {
             $crate::store::Store::Postgres($pool) => $body,
-            $crate::store::Store::Sqlite($pool) => $body,
+            $crate::store::Store::Sqlite($pool, _) => $body,
         }
     };
 }
 
 /// Runs `$body` inside one write transaction `$tx` and commits it; an early return (`?`) rolls it
-/// back. SQLite takes the write lock up front (`begin immediate`) so that two writers queue on
-/// the busy timeout instead of failing when a read lock cannot be upgraded.
+/// back. SQLite takes the write lock up front (`begin immediate`) so that two writers queue
+/// instead of failing when a read lock cannot be upgraded; this process's writers queue in its
+/// [`WriteQueue`] first.
 macro_rules! write_tx {
     ($store:expr, |$tx:ident| $body:expr) => {
         match $store {
@@ -82,7 +97,8 @@ macro_rules! write_tx {
                 $tx.commit().await?;
                 out
             }
-            $crate::store::Store::Sqlite(pool) => {
+            $crate::store::Store::Sqlite(pool, queue) => {
+                let _turn = queue.turn().await;
                 let mut $tx = pool.begin_with("begin immediate").await?;
                 let out = $body;
                 $tx.commit().await?;
@@ -98,7 +114,11 @@ pub(crate) use {with_pool, write_tx};
 /// Each statement dispatches with `on_tx!`; dropping a `Tx` without `commit` rolls it back.
 pub enum Tx {
     Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
-    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    /// The transaction, then the writer's turn: released after the transaction ends.
+    Sqlite(
+        sqlx::Transaction<'static, sqlx::Sqlite>,
+        Option<tokio::sync::OwnedMutexGuard<()>>,
+    ),
 }
 
 /// Runs `$body` with `$conn` bound to the transaction's connection, whichever backend it is.
@@ -109,7 +129,7 @@ macro_rules! on_tx {
                 let $conn = &mut **t;
                 $body
             }
-            $crate::store::Tx::Sqlite(t) => {
+            $crate::store::Tx::Sqlite(t, _) => {
                 let $conn = &mut **t;
                 $body
             }
@@ -122,7 +142,7 @@ impl Tx {
     pub async fn commit(self) -> Result<(), StoreError> {
         match self {
             Tx::Postgres(t) => t.commit().await?,
-            Tx::Sqlite(t) => t.commit().await?,
+            Tx::Sqlite(t, _turn) => t.commit().await?,
         }
         Ok(())
     }
@@ -151,7 +171,7 @@ impl Store {
                 .acquire_timeout(Duration::from_secs(10))
                 .connect_with(options)
                 .await?;
-            Ok(Store::Sqlite(pool))
+            Ok(Store::Sqlite(pool, WriteQueue::default()))
         }
     }
 
@@ -159,7 +179,7 @@ impl Store {
     pub async fn migrate(&self) -> Result<(), StoreError> {
         match self {
             Store::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await?,
-            Store::Sqlite(pool) => sqlx::migrate!("./migrations/sqlite").run(pool).await?,
+            Store::Sqlite(pool, _) => sqlx::migrate!("./migrations/sqlite").run(pool).await?,
         }
         Ok(())
     }
@@ -168,14 +188,17 @@ impl Store {
     pub async fn begin(&self) -> Result<Tx, StoreError> {
         Ok(match self {
             Store::Postgres(pool) => Tx::Postgres(pool.begin().await?),
-            Store::Sqlite(pool) => Tx::Sqlite(pool.begin_with("begin immediate").await?),
+            Store::Sqlite(pool, queue) => {
+                let turn = queue.turn().await;
+                Tx::Sqlite(pool.begin_with("begin immediate").await?, Some(turn))
+            }
         })
     }
 
     pub fn backend(&self) -> &'static str {
         match self {
             Store::Postgres(_) => "postgres",
-            Store::Sqlite(_) => "sqlite",
+            Store::Sqlite(..) => "sqlite",
         }
     }
 
@@ -199,7 +222,7 @@ impl Store {
                 .fetch_all(pool)
                 .await?
             }
-            Store::Sqlite(pool) => {
+            Store::Sqlite(pool, _) => {
                 sqlx::query_as(
                     "select m.name, p.name from sqlite_master m, pragma_table_info(m.name) p
                      where m.type = 'table' and m.name not like '\\_sqlx%' escape '\\'

@@ -86,7 +86,7 @@ const IN_FLIGHT: &str = "no outcome recorded: the dispatcher stopped during this
 fn claim_sql(store: &Store) -> String {
     let skip_locked = match store {
         Store::Postgres(_) => " for update skip locked",
-        Store::Sqlite(_) => "",
+        Store::Sqlite(..) => "",
     };
     format!(
         "update notifications set attempts = attempts + 1, lease_until = $2

@@ -290,7 +290,7 @@ impl Store {
     pub async fn begin_read(&self) -> Result<Tx, StoreError> {
         Ok(match self {
             Store::Postgres(pool) => Tx::Postgres(pool.begin().await?),
-            Store::Sqlite(pool) => Tx::Sqlite(pool.begin().await?),
+            Store::Sqlite(pool, _) => Tx::Sqlite(pool.begin().await?, None),
         })
     }
 }

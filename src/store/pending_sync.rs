@@ -48,7 +48,7 @@ fn as_vnd<S: serde::Serializer>(v: &i64, s: S) -> Result<S::Ok, S::Error> {
 fn claim_sql(store: &Store) -> String {
     let skip_locked = match store {
         Store::Postgres(_) => " for update skip locked",
-        Store::Sqlite(_) => "",
+        Store::Sqlite(..) => "",
     };
     format!(
         "update payment_attempts set next_query_at = $2

@@ -340,7 +340,7 @@ async fn the_audit_log_cannot_be_rewritten(backend: Backend) {
             let delete = sqlx::query("delete from audit_log").execute(pool).await;
             (update.is_err(), delete.is_err())
         }
-        payhub::store::Store::Sqlite(pool) => {
+        payhub::store::Store::Sqlite(pool, _) => {
             let update = sqlx::query("update audit_log set actor = 'x'")
                 .execute(pool)
                 .await;

@@ -419,7 +419,7 @@ async fn a_forged_or_stale_vcb_notification_changes_nothing(backend: Backend) {
                 .await
                 .unwrap()
         }
-        payhub::store::Store::Sqlite(p) => {
+        payhub::store::Store::Sqlite(p, _) => {
             sqlx::query_scalar("select reference from payment_attempts")
                 .fetch_one(p)
                 .await

@@ -117,7 +117,7 @@ async fn order_statuses(store: &Store) -> BTreeMap<String, i64> {
     let sql = "select status, count(*) from orders group by status";
     let rows: Vec<(String, i64)> = match store {
         Store::Postgres(p) => sqlx::query_as(sql).fetch_all(p).await.unwrap(),
-        Store::Sqlite(p) => sqlx::query_as(sql).fetch_all(p).await.unwrap(),
+        Store::Sqlite(p, _) => sqlx::query_as(sql).fetch_all(p).await.unwrap(),
     };
     let mut statuses = BTreeMap::new();
     for (status, n) in rows {
@@ -133,6 +133,6 @@ async fn order_statuses(store: &Store) -> BTreeMap<String, i64> {
 async fn scalar(store: &Store, sql: &str) -> i64 {
     match store {
         Store::Postgres(p) => sqlx::query_scalar(sql).fetch_one(p).await.unwrap(),
-        Store::Sqlite(p) => sqlx::query_scalar(sql).fetch_one(p).await.unwrap(),
+        Store::Sqlite(p, _) => sqlx::query_scalar(sql).fetch_one(p).await.unwrap(),
     }
 }

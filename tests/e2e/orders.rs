@@ -401,6 +401,6 @@ async fn the_expiry_worker_expires_orders_on_its_own(backend: Backend) {
 pub async fn count(app: &TestApp, sql: &str) -> i64 {
     match &app.store {
         payhub::store::Store::Postgres(p) => sqlx::query_scalar(sql).fetch_one(p).await.unwrap(),
-        payhub::store::Store::Sqlite(p) => sqlx::query_scalar(sql).fetch_one(p).await.unwrap(),
+        payhub::store::Store::Sqlite(p, _) => sqlx::query_scalar(sql).fetch_one(p).await.unwrap(),
     }
 }

@@ -112,7 +112,7 @@ pub(crate) async fn pay(
 pub(crate) async fn scalar(app: &TestApp, sql: &str) -> String {
     match &app.store {
         Store::Postgres(p) => sqlx::query_scalar(sql).fetch_one(p).await.unwrap(),
-        Store::Sqlite(p) => sqlx::query_scalar(sql).fetch_one(p).await.unwrap(),
+        Store::Sqlite(p, _) => sqlx::query_scalar(sql).fetch_one(p).await.unwrap(),
     }
 }
 
