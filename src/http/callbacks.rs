@@ -61,7 +61,10 @@ impl<'a> Received<'a> {
         verdict: String,
         reply: (u16, String),
     ) -> InboundCallback<'a> {
-        let row = self.row(reference, verdict, reply);
+        self.record(app, self.row(reference, verdict, reply)).await
+    }
+
+    async fn record(&self, app: &AppState, row: InboundCallback<'a>) -> InboundCallback<'a> {
         if let Err(e) = app.store.record_inbound(&row, app.clock.now()).await {
             tracing::error!(error.cause_chain = ?e, bank = self.bank, "inbound ledger write failed");
         }
@@ -92,14 +95,7 @@ impl<'a> Received<'a> {
             Ok(row) => row,
             Err(e) => {
                 tracing::error!(error.cause_chain = ?e, bank = self.bank, "applying a callback failed");
-                let row = row(Err(e));
-                self.answered(
-                    app,
-                    row.reference,
-                    row.verdict,
-                    (row.reply_status, row.reply_body),
-                )
-                .await
+                self.record(app, row(Err(e))).await
             }
         }
     }
