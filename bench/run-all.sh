@@ -10,7 +10,8 @@
 # into bench/.venv on first use), GNU time at /usr/bin/time. Not part of .ci/run.
 # Knobs (environment): BENCH_SECONDS (per load run, default 10), BENCH_CONCURRENCY ("1 16 64"),
 # BENCH_SIZES ("100000 1000000 10000000"), BENCH_WHOLE_SIZES ("100000 1000000"), BENCH_SKIP
-# (words among b1 b2 b3 whole micro).
+# (words among b1 b2 b3 whole micro pgbench), BENCH_BACKENDS ("sqlite postgres"), BENCH_PAYHUB
+# (another payhub binary to measure, e.g. an older build, for an A/B in the same minutes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -42,8 +43,9 @@ machine() {
 build() {
   log "building payhub and payhub-loadgen (release)"
   cargo build --release -q -p payhub -p payhub-loadgen
-  PAYHUB=$ROOT/target/release/payhub
+  PAYHUB=${BENCH_PAYHUB:-$ROOT/target/release/payhub}
   LOADGEN=$ROOT/target/release/payhub-loadgen
+  echo "payhub binary: $PAYHUB" >> "$OUT/machine.txt"
 }
 
 # --- PayHub under load -------------------------------------------------------------------
@@ -113,7 +115,7 @@ payments_count() { # $1 backend
 }
 
 payhub_runs() {
-  for backend in sqlite postgres; do
+  for backend in ${BENCH_BACKENDS:-sqlite postgres}; do
     log "PayHub on $backend"
     start_payhub "$backend"
     if ! skip b2; then
@@ -269,7 +271,7 @@ started=$(date +%s)
 machine
 build
 skip b1 && skip b2 || payhub_runs
-skip b1 && skip b2 || pgbench_runs
+skip b1 && skip b2 || skip pgbench || pgbench_runs
 skip b3 || recon_runs
 skip whole || whole_runs
 skip micro || micro_runs
