@@ -240,14 +240,23 @@ pub struct PayhubSide {
 }
 
 // A payment belongs to the window by its payment time, an attempt without one by its creation;
-// a payment refunded in the window is read too, so the refund's line finds what it refunds.
-const ATTEMPTS_IN_WINDOW: &str = "from payment_attempts a
-     join orders o on o.id = a.order_id
-     left join payments p on p.attempt_id = a.id
-     where a.bank = $1
-       and ((coalesce(p.paid_at, a.created_at) >= $2 and coalesce(p.paid_at, a.created_at) < $3)
-         or exists (select 1 from refunds r where r.payment_id = p.id
-                    and r.updated_at >= $2 and r.updated_at < $3))";
+// a payment refunded in the window is read too, so the refund's line finds what it refunds. Three
+// disjoint branches, each on an index (migration 0009), so a run reads its window, not history
+// (the refunds drive the third: SQLite keeps a `cross join`'s order).
+const ROWS_IN_WINDOW: &str = "
+    select a.id as attempt_id, p.id as payment_id
+      from payments p join payment_attempts a on a.id = p.attempt_id
+     where p.bank = $1 and p.paid_at >= $2 and p.paid_at < $3
+    union all
+    select a.id, null
+      from payment_attempts a
+     where a.bank = $1 and a.created_at >= $2 and a.created_at < $3
+       and not exists (select 1 from payments p where p.attempt_id = a.id)
+    union all
+    select distinct a.id, p.id
+      from refunds r cross join payments p join payment_attempts a on a.id = p.attempt_id
+     where r.updated_at >= $2 and r.updated_at < $3 and p.id = r.payment_id
+       and p.bank = $1 and not (p.paid_at >= $2 and p.paid_at < $3)";
 
 impl Store {
     /// PayHub's attempts, payments and refunds with `bank` in `[from, to)`, the kinds of their
@@ -262,11 +271,17 @@ impl Store {
             "select a.id as attempt_id, a.order_id, o.agency_code, o.procedure_code, a.reference,
                a.status as attempt_status, a.amount_vnd as attempt_amount_vnd, a.created_at,
                p.id as payment_id, p.bank_txn_id, p.kind as payment_kind, p.amount_vnd as paid_vnd,
-               p.refunded_vnd, p.paid_at {ATTEMPTS_IN_WINDOW} order by a.id, p.id"
+               p.refunded_vnd, p.paid_at
+             from ({ROWS_IN_WINDOW}) w
+             join payment_attempts a on a.id = w.attempt_id
+             join orders o on o.id = a.order_id
+             left join payments p on p.id = w.payment_id
+             order by a.id, p.id"
         );
         let kinds_sql = format!(
             "select distinct i.order_id, i.kind from order_items i
-             where i.order_id in (select a.order_id {ATTEMPTS_IN_WINDOW})"
+             where i.order_id in (select a.order_id from ({ROWS_IN_WINDOW}) w
+                                  join payment_attempts a on a.id = w.attempt_id)"
         );
         let refunds_sql = "select r.id as refund_id, r.order_id, o.agency_code, o.procedure_code,
                a.reference, r.bank_refund_id, r.amount_vnd, r.status, r.updated_at

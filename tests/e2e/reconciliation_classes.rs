@@ -19,6 +19,7 @@ on_both_backends!(
     a_payment_the_statement_lacks_is_missing_at_bank,
     a_payment_posted_after_the_cutoff_is_a_cutoff_shift_on_both_days,
     a_beneficiary_change_mid_day_judges_each_payment_by_the_setting_at_its_time,
+    a_refund_days_after_its_payment_matches_on_the_day_of_the_refund,
 );
 
 /// Closes `day` at VCB and runs it with the statement VCB serves; returns the summary.
@@ -293,4 +294,31 @@ async fn a_beneficiary_change_mid_day_judges_each_payment_by_the_setting_at_its_
     for matched in [&before_ok, &after_ok] {
         assert!(wrong.iter().all(|d| d["order_id"] != matched.as_str()));
     }
+}
+
+async fn a_refund_days_after_its_payment_matches_on_the_day_of_the_refund(backend: Backend) {
+    let app = app_with_banks(backend).await;
+    let (order_id, _) = pay(&app, "000.00.12.H29-1", "vcb", "approve").await;
+    wait_count(&app, "select count(*) from payments", 1).await;
+    // Three days later, outside the refund day's window of records (the day and its neighbours).
+    app.move_clocks_by(Duration::days(3));
+    let body = json!({"amount": "650000", "reason": "Ho so bi tu choi"});
+    let refunded = app
+        .client
+        .post(app.url(&format!("/api/v1/orders/{order_id}/refunds")))
+        .bearer_auth(&app.finance_key)
+        .header("idempotency-key", "refund-1")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refunded.status(), 201, "{}", refunded.text().await.unwrap());
+
+    let summary = run_vcb_day(&app, today(&app)).await;
+    assert_eq!(summary["statement_lines"], 1, "the refund's line alone");
+    assert_eq!(
+        sorted(counts(&summary)),
+        classes(&[("matched", 1)]),
+        "the refund line finds the refund and the payment it refunds: {summary}"
+    );
 }
