@@ -1,7 +1,5 @@
 //! From the adapters' statement lines and the store's rows to the engine's input.
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use reconciliation::{
     AccountHistory, AccountSetting, BusinessDay, FeeKind, FeeKinds, LineKind, LineStatus, Record,
@@ -10,7 +8,9 @@ use reconciliation::{
 
 use crate::clock::vietnam;
 use crate::domain::state::AttemptStatus;
-use crate::store::reconciliation::{AccountRow, AttemptRecordRow, PayhubSide, RefundRecordRow};
+use crate::store::reconciliation::{
+    AccountRow, AttemptRecordRow, OrderKinds, PayhubSide, RefundRecordRow,
+};
 use crate::store::rows::{parse_col, vnd};
 use crate::store::StoreError;
 
@@ -66,20 +66,28 @@ pub fn record_window(date: NaiveDate) -> (DateTime<Utc>, DateTime<Utc>) {
 /// PayHub's records: one per payment row (money PayHub saw move), one per attempt without one
 /// (pending or failed: a paid line against a pending one is a lost callback), one per refund.
 pub fn engine_records(side: &PayhubSide) -> Result<Vec<Record>, StoreError> {
-    let mut kinds: HashMap<&str, Vec<FeeKind>> = HashMap::new();
-    for (order_id, kind) in &side.order_kinds {
-        let kind = parse_col("order_items.kind", kind, fee_kind)?;
-        kinds.entry(order_id.as_str()).or_default().push(kind);
-    }
-    let kinds_of = |order: &str| kinds.get(order).map_or(FeeKinds::NONE, |k| FeeKinds::of(k));
     let mut records = Vec::with_capacity(side.attempts.len() + side.refunds.len());
     for row in &side.attempts {
-        records.push(attempt_record(row, kinds_of(&row.order_id))?);
+        records.push(attempt_record(row, fee_kinds(row.kinds))?);
     }
     for row in &side.refunds {
-        records.push(refund_record(row, kinds_of(&row.order_id))?);
+        records.push(refund_record(row, fee_kinds(row.kinds))?);
     }
     Ok(records)
+}
+
+fn fee_kinds(kinds: OrderKinds) -> FeeKinds {
+    let present = [
+        (kinds.has_fee, FeeKind::Fee),
+        (kinds.has_charge, FeeKind::Charge),
+        (kinds.has_service, FeeKind::Service),
+    ];
+    let kinds: Vec<FeeKind> = present
+        .iter()
+        .filter(|(has, _)| *has)
+        .map(|&(_, k)| k)
+        .collect();
+    FeeKinds::of(&kinds)
 }
 
 fn fee_kind(text: &str) -> Option<FeeKind> {

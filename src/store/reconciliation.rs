@@ -204,7 +204,24 @@ pub struct AttemptRecordRow {
     pub paid_vnd: Option<i64>,
     pub refunded_vnd: Option<i64>,
     pub paid_at: Option<DateTime<Utc>>,
+    #[sqlx(flatten)]
+    pub kinds: OrderKinds,
 }
+
+/// Which kinds of item the record's order has (the engine picks the account in force by kind).
+#[derive(Debug, Clone, Copy, sqlx::FromRow)]
+pub struct OrderKinds {
+    pub has_fee: bool,
+    pub has_charge: bool,
+    pub has_service: bool,
+}
+
+/// The `OrderKinds` columns of the order `o`: one row per record, not one per item.
+const ORDER_KINDS: &str = "
+    exists (select 1 from order_items i where i.order_id = o.id and i.kind = 'fee') as has_fee,
+    exists (select 1 from order_items i where i.order_id = o.id and i.kind = 'charge') as has_charge,
+    exists (select 1 from order_items i where i.order_id = o.id and i.kind = 'service')
+      as has_service";
 
 /// One refund of a payment at the run's bank.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -218,6 +235,8 @@ pub struct RefundRecordRow {
     pub amount_vnd: i64,
     pub status: String,
     pub updated_at: DateTime<Utc>,
+    #[sqlx(flatten)]
+    pub kinds: OrderKinds,
 }
 
 /// One beneficiary setting of the run's bank; `account` is the terminal code for VNPAY.
@@ -234,8 +253,6 @@ pub struct AccountRow {
 pub struct PayhubSide {
     pub attempts: Vec<AttemptRecordRow>,
     pub refunds: Vec<RefundRecordRow>,
-    /// (order id, item kind), each pair once.
-    pub order_kinds: Vec<(String, String)>,
     pub accounts: Vec<AccountRow>,
 }
 
@@ -271,23 +288,20 @@ impl Store {
             "select a.id as attempt_id, a.order_id, o.agency_code, o.procedure_code, a.reference,
                a.status as attempt_status, a.amount_vnd as attempt_amount_vnd, a.created_at,
                p.id as payment_id, p.bank_txn_id, p.kind as payment_kind, p.amount_vnd as paid_vnd,
-               p.refunded_vnd, p.paid_at
+               p.refunded_vnd, p.paid_at, {ORDER_KINDS}
              from ({ROWS_IN_WINDOW}) w
              join payment_attempts a on a.id = w.attempt_id
              join orders o on o.id = a.order_id
              left join payments p on p.id = w.payment_id
              order by a.id, p.id"
         );
-        let kinds_sql = format!(
-            "select distinct i.order_id, i.kind from order_items i
-             where i.order_id in (select a.order_id from ({ROWS_IN_WINDOW}) w
-                                  join payment_attempts a on a.id = w.attempt_id)"
-        );
-        let refunds_sql = "select r.id as refund_id, r.order_id, o.agency_code, o.procedure_code,
-               a.reference, r.bank_refund_id, r.amount_vnd, r.status, r.updated_at
+        let refunds_sql = format!(
+            "select r.id as refund_id, r.order_id, o.agency_code, o.procedure_code,
+               a.reference, r.bank_refund_id, r.amount_vnd, r.status, r.updated_at, {ORDER_KINDS}
              from refunds r join payments p on p.id = r.payment_id
              join payment_attempts a on a.id = p.attempt_id join orders o on o.id = r.order_id
-             where p.bank = $1 and r.updated_at >= $2 and r.updated_at < $3 order by r.id";
+             where p.bank = $1 and r.updated_at >= $2 and r.updated_at < $3 order by r.id"
+        );
         let accounts_sql = "select agency_code, fee_kind, procedure_code,
                coalesce(case when bank = 'vnpay' then terminal_code end, account_no) as account,
                effective_from
@@ -300,13 +314,7 @@ impl Store {
                 .bind(to)
                 .fetch_all(pool)
                 .await?,
-            refunds: sqlx::query_as(refunds_sql)
-                .bind(bank)
-                .bind(from)
-                .bind(to)
-                .fetch_all(pool)
-                .await?,
-            order_kinds: sqlx::query_as(&kinds_sql)
+            refunds: sqlx::query_as(&refunds_sql)
                 .bind(bank)
                 .bind(from)
                 .bind(to)

@@ -65,12 +65,18 @@ pub(crate) async fn pay(
     bank: &str,
     action: &str,
 ) -> (String, String) {
-    let order: Value = app
-        .create_order(dossier, &order_body(dossier))
-        .await
-        .json()
-        .await
-        .unwrap();
+    pay_order(app, dossier, &order_body(dossier), bank, action).await
+}
+
+/// `pay` with the order's body given.
+pub(crate) async fn pay_order(
+    app: &TestApp,
+    dossier: &str,
+    body: &Value,
+    bank: &str,
+    action: &str,
+) -> (String, String) {
+    let order: Value = app.create_order(dossier, body).await.json().await.unwrap();
     let id = order["id"].as_str().unwrap().to_owned();
     let chosen = app
         .client

@@ -11,7 +11,9 @@ use serde_json::{json, Value};
 
 use crate::helpers::{test_account, Backend, TestApp, AGENCY};
 use crate::on_both_backends;
-use crate::reconciliation::{app_with_banks, discrepancies, pay, tally, today, wait_count};
+use crate::reconciliation::{
+    app_with_banks, discrepancies, pay, pay_order, tally, today, wait_count,
+};
 
 on_both_backends!(
     a_citizen_debited_twice_is_a_duplicate_payment,
@@ -20,6 +22,7 @@ on_both_backends!(
     a_payment_posted_after_the_cutoff_is_a_cutoff_shift_on_both_days,
     a_beneficiary_change_mid_day_judges_each_payment_by_the_setting_at_its_time,
     a_refund_days_after_its_payment_matches_on_the_day_of_the_refund,
+    each_payment_is_judged_by_the_account_set_for_its_items_kind,
 );
 
 /// Closes `day` at VCB and runs it with the statement VCB serves; returns the summary.
@@ -321,4 +324,43 @@ async fn a_refund_days_after_its_payment_matches_on_the_day_of_the_refund(backen
         classes(&[("matched", 1)]),
         "the refund line finds the refund and the payment it refunds: {summary}"
     );
+}
+
+async fn each_payment_is_judged_by_the_account_set_for_its_items_kind(backend: Backend) {
+    let app = app_with_banks(backend).await;
+    let vcb = &app.banks.as_ref().unwrap().vcb;
+    // Lệ phí (charges) go to an account of their own from half a minute on; phí stays on the
+    // agency's account for any kind.
+    let charges = "0011005555555";
+    let from = app.clock.now().with_nanosecond(0).unwrap() + Duration::seconds(30);
+    let setting = json!({"bank": "vcb", "fee_kind": "charge", "account_no": charges,
+        "account_name": "KBNN HA NOI (LE PHI)", "bank_bin": "970436",
+        "effective_from": from.with_timezone(&vietnam()).to_rfc3339()});
+    let path = format!("/api/v1/agencies/{AGENCY}/beneficiary-accounts");
+    let added = app.post_json(&path, &app.admin_key, &setting).await;
+    assert_eq!(added.status(), 201, "{}", added.text().await.unwrap());
+    move_clocks(&app, from + Duration::seconds(30));
+
+    let only = |dossier: &str, kind: &str, code: &str| {
+        let mut body = crate::helpers::order_body(dossier);
+        body["items"] = json!([{"kind": kind, "code": code, "name": code, "amount": "650000"}]);
+        body
+    };
+    let charge = only("000.00.12.H29-1", "charge", "LPXD");
+    pay_order(&app, "000.00.12.H29-1", &charge, "vcb", "approve").await;
+    // A fee credited to the charges' account: the right agency, the wrong account for phí.
+    vcb.fault_next(Faults::default().wrong_account(charges));
+    let fee = only("000.00.12.H29-2", "fee", "PTD");
+    let (fee_order, _) = pay_order(&app, "000.00.12.H29-2", &fee, "vcb", "approve").await;
+    wait_count(&app, "select count(*) from payments", 2).await;
+
+    let summary = run_vcb_day(&app, today(&app)).await;
+    assert_eq!(
+        sorted(counts(&summary)),
+        classes(&[("matched", 1), ("wrong_beneficiary", 1)]),
+        "{summary}"
+    );
+    let wrong = &discrepancies(&app, &summary["id"], "?class=wrong_beneficiary").await[0];
+    assert_eq!(wrong["order_id"], fee_order.as_str());
+    assert_eq!(wrong["bank"]["credited_account"], charges);
 }
