@@ -8,6 +8,7 @@ use std::time::Duration;
 use bank_adapters::simulator::Faults;
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use payhub::clock::vietnam;
+use payhub::config::Config;
 use payhub::http::AppState;
 use payhub::recon::fetch::Backoff;
 use payhub::scheduler::{run_due, JobOutcome, LEASE};
@@ -497,11 +498,7 @@ async fn wrong_amounts_and_wrong_accounts_are_reported_in_their_classes(backend:
 }
 
 async fn two_instances_scheduled_at_the_same_minute_run_the_day_once(backend: Backend) {
-    let app = app_with_banks(backend).await;
-    pay(&app, "000.00.12.H29-1", "bidv", "approve").await;
-    wait_count(&app, "select count(*) from payments", 1).await;
-    let mut config = app.config.clone();
-    config.reconciliation.bidv = Some("0 30 1 * * *".into());
+    let (app, config) = paid_today_and_scheduled(backend, "bidv").await;
     let one = AppState::new(app.store.clone(), config.clone(), app.clock.clone());
     let other_store = Store::connect(&config.database).await.unwrap();
     let two = AppState::new(other_store, config, app.clock.clone());
@@ -553,11 +550,7 @@ async fn two_instances_scheduled_at_the_same_minute_run_the_day_once(backend: Ba
 }
 
 async fn a_slot_whose_instance_died_mid_run_is_taken_over_after_its_lease(backend: Backend) {
-    let app = app_with_banks(backend).await;
-    pay(&app, "000.00.12.H29-1", "bidv", "approve").await;
-    wait_count(&app, "select count(*) from payments", 1).await;
-    let mut config = app.config.clone();
-    config.reconciliation.bidv = Some("0 30 1 * * *".into());
+    let (app, config) = paid_today_and_scheduled(backend, "bidv").await;
     let state = AppState::new(app.store.clone(), config, app.clock.clone());
     let (_stop, stop) = tokio::sync::watch::channel(false);
     let at = tomorrow_early(&app);
@@ -596,6 +589,22 @@ async fn a_slot_whose_instance_died_mid_run_is_taken_over_after_its_lease(backen
     assert_eq!(count(&app, done).await, 1);
 }
 
+/// PayHub with one payment made today at `bank`, and its config with `bank` reconciled every day
+/// at 01:30 (`0 30 1 * * *`).
+async fn paid_today_and_scheduled(backend: Backend, bank: &str) -> (TestApp, Config) {
+    let app = app_with_banks(backend).await;
+    pay(&app, "000.00.12.H29-1", bank, "approve").await;
+    wait_count(&app, "select count(*) from payments", 1).await;
+    let mut config = app.config.clone();
+    let daily = Some("0 30 1 * * *".to_owned());
+    match bank {
+        "vcb" => config.reconciliation.vcb = daily,
+        "bidv" => config.reconciliation.bidv = daily,
+        _ => config.reconciliation.vnpay = daily,
+    }
+    (app, config)
+}
+
 /// 01:30:20 tomorrow in Vietnam: the firing of `0 30 1 * * *` that reconciles today.
 fn tomorrow_early(app: &TestApp) -> DateTime<Utc> {
     let tomorrow = today(app)
@@ -610,11 +619,7 @@ fn tomorrow_early(app: &TestApp) -> DateTime<Utc> {
 }
 
 async fn a_scheduled_run_retries_until_the_bank_closes_the_day(backend: Backend) {
-    let app = app_with_banks(backend).await;
-    pay(&app, "000.00.12.H29-1", "vcb", "approve").await;
-    wait_count(&app, "select count(*) from payments", 1).await;
-    let mut config = app.config.clone();
-    config.reconciliation.vcb = Some("0 30 1 * * *".into());
+    let (app, config) = paid_today_and_scheduled(backend, "vcb").await;
     let state = AppState::new(app.store.clone(), config, app.clock.clone());
     let (_stop, stop) = tokio::sync::watch::channel(false);
     let quick = |attempts| Backoff {

@@ -174,6 +174,19 @@ fn before_midnight(app: &TestApp, secs: i64) -> DateTime<Utc> {
     (midnight - Duration::seconds(secs)).with_timezone(&Utc)
 }
 
+/// Adds the agency's VCB account for `fee_kind`, in force from half a minute on, and moves the
+/// clocks past that minute.
+async fn set_vcb_account_soon(app: &TestApp, fee_kind: &str, account_no: &str, name: &str) {
+    let from = app.clock.now().with_nanosecond(0).unwrap() + Duration::seconds(30);
+    let setting = json!({"bank": "vcb", "fee_kind": fee_kind, "account_no": account_no,
+        "account_name": name, "bank_bin": "970436",
+        "effective_from": from.with_timezone(&vietnam()).to_rfc3339()});
+    let path = format!("/api/v1/agencies/{AGENCY}/beneficiary-accounts");
+    let added = app.post_json(&path, &app.admin_key, &setting).await;
+    assert_eq!(added.status(), 201, "{}", added.text().await.unwrap());
+    move_clocks(app, from + Duration::seconds(30));
+}
+
 /// Moves PayHub's clock and the banks' together to `to`.
 fn move_clocks(app: &TestApp, to: DateTime<Utc>) {
     app.move_clocks_by(to - app.clock.now());
@@ -244,14 +257,7 @@ async fn a_beneficiary_change_mid_day_judges_each_payment_by_the_setting_at_its_
     let (before_wrong, _) = pay(&app, "000.00.12.H29-2", "vcb", "approve").await;
 
     // The agency moves its account at VCB, effective in half a minute; the clocks move past it.
-    let change_at = app.clock.now().with_nanosecond(0).unwrap() + Duration::seconds(30);
-    let setting = json!({"bank": "vcb", "fee_kind": "any", "account_no": new,
-        "account_name": "KBNN HA NOI (MOI)", "bank_bin": "970436",
-        "effective_from": change_at.with_timezone(&vietnam()).to_rfc3339()});
-    let path = format!("/api/v1/agencies/{AGENCY}/beneficiary-accounts");
-    let added = app.post_json(&path, &app.admin_key, &setting).await;
-    assert_eq!(added.status(), 201, "{}", added.text().await.unwrap());
-    move_clocks(&app, change_at + Duration::seconds(30));
+    set_vcb_account_soon(&app, "any", new, "KBNN HA NOI (MOI)").await;
 
     let (after_ok, _) = pay(&app, "000.00.12.H29-3", "vcb", "approve").await;
     vcb.fault_next(Faults::default().wrong_account(old));
@@ -332,14 +338,7 @@ async fn each_payment_is_judged_by_the_account_set_for_its_items_kind(backend: B
     // Lệ phí (charges) go to an account of their own from half a minute on; phí stays on the
     // agency's account for any kind.
     let charges = "0011005555555";
-    let from = app.clock.now().with_nanosecond(0).unwrap() + Duration::seconds(30);
-    let setting = json!({"bank": "vcb", "fee_kind": "charge", "account_no": charges,
-        "account_name": "KBNN HA NOI (LE PHI)", "bank_bin": "970436",
-        "effective_from": from.with_timezone(&vietnam()).to_rfc3339()});
-    let path = format!("/api/v1/agencies/{AGENCY}/beneficiary-accounts");
-    let added = app.post_json(&path, &app.admin_key, &setting).await;
-    assert_eq!(added.status(), 201, "{}", added.text().await.unwrap());
-    move_clocks(&app, from + Duration::seconds(30));
+    set_vcb_account_soon(&app, "charge", charges, "KBNN HA NOI (LE PHI)").await;
 
     let only = |dossier: &str, kind: &str, code: &str| {
         let mut body = crate::helpers::order_body(dossier);
