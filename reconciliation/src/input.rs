@@ -97,7 +97,12 @@ impl FeeKinds {
 
     /// The set of the given kinds.
     pub fn of(kinds: &[FeeKind]) -> FeeKinds {
-        FeeKinds(kinds.iter().fold(0, |bits, k| bits | k.bit()))
+        kinds.iter().fold(FeeKinds::NONE, |set, &k| set.with(k))
+    }
+
+    /// The set with `kind` added.
+    pub fn with(self, kind: FeeKind) -> FeeKinds {
+        FeeKinds(self.0 | kind.bit())
     }
 
     /// Whether `kind` is in the set.

@@ -76,18 +76,16 @@ pub fn engine_records(side: &PayhubSide) -> Result<Vec<Record>, StoreError> {
     Ok(records)
 }
 
+/// The record's kinds as the engine's set, without an allocation per record.
 fn fee_kinds(kinds: OrderKinds) -> FeeKinds {
-    let present = [
+    [
         (kinds.has_fee, FeeKind::Fee),
         (kinds.has_charge, FeeKind::Charge),
         (kinds.has_service, FeeKind::Service),
-    ];
-    let kinds: Vec<FeeKind> = present
-        .iter()
-        .filter(|(has, _)| *has)
-        .map(|&(_, k)| k)
-        .collect();
-    FeeKinds::of(&kinds)
+    ]
+    .into_iter()
+    .filter(|&(has, _)| has)
+    .fold(FeeKinds::NONE, |set, (_, kind)| set.with(kind))
 }
 
 fn fee_kind(text: &str) -> Option<FeeKind> {
