@@ -114,6 +114,21 @@ pub struct BanksConfig {
     pub bidv: Option<BidvConfig>,
 }
 
+impl BanksConfig {
+    /// The banks PayHub can collect through: those configured, in `BankCode::ALL` order.
+    pub fn configured(&self) -> Vec<crate::domain::bank::BankCode> {
+        use crate::domain::bank::BankCode;
+        BankCode::ALL
+            .into_iter()
+            .filter(|bank| match bank {
+                BankCode::Vnpay => self.vnpay.is_some(),
+                BankCode::Vcb => self.vcb.is_some(),
+                BankCode::Bidv => self.bidv.is_some(),
+            })
+            .collect()
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct VnpayConfig {

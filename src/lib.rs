@@ -1,7 +1,6 @@
 //! PayHub: the payment hub of the National Public Service Portal.
 
-pub mod bank_query;
-pub mod bank_refund;
+pub mod app;
 pub mod banks;
 pub mod cli;
 pub mod clock;
@@ -10,7 +9,10 @@ pub mod demo;
 pub mod domain;
 pub mod http;
 pub mod legacy;
+pub mod links;
+pub mod metrics;
 pub mod notify;
+pub mod payments;
 pub mod pending_sync;
 pub mod receipt;
 pub mod recon;

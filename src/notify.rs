@@ -8,8 +8,8 @@ use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-use crate::http::AppState;
-use crate::startup::Shutdown;
+use crate::app::AppState;
+use crate::app::Shutdown;
 use crate::store::notifications::{AttemptRecord, Claimed, NextStep};
 use crate::store::StoreError;
 use crate::workers::Outcome;
@@ -97,6 +97,8 @@ pub async fn deliver_due(app: &AppState) -> Result<Outcome, NotifyError> {
 #[tracing::instrument(skip_all, fields(notification_id = claimed.id, attempt = claimed.attempt))]
 async fn send(app: &AppState, claimed: &Claimed) -> AttemptRecord {
     let t = app.clock.now().timestamp();
+    // The row holds the order's snapshot; its links are made now, from this instance's address.
+    let payload = crate::links::order_text(&claimed.payload, &app.config.server.public_url);
     let started = Instant::now();
     let sent = app
         .http
@@ -105,11 +107,11 @@ async fn send(app: &AppState, claimed: &Claimed) -> AttemptRecord {
         .header(reqwest::header::CONTENT_TYPE, "application/json")
         .header(
             "PayHub-Signature",
-            signature(&claimed.webhook_secret, t, &claimed.payload),
+            signature(&claimed.webhook_secret, t, &payload),
         )
         .header("PayHub-Event", &claimed.event)
         .header("PayHub-Delivery", claimed.id.to_string())
-        .body(claimed.payload.clone())
+        .body(payload)
         .send()
         .await;
     let latency_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);

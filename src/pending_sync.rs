@@ -7,10 +7,9 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use crate::bank_query::{query_attempt, QueryAnswer};
-use crate::http::AppState;
-use crate::startup::Shutdown;
-use crate::store::attempts::Attempt;
+use crate::app::{AppState, Shutdown};
+use crate::banks::{query_attempt, QueryAnswer};
+use crate::domain::attempt::Attempt;
 use crate::store::payments::Applied;
 use crate::store::pending_sync::NextQuery;
 use crate::store::StoreError;
@@ -74,13 +73,12 @@ pub async fn sync_pass(app: &AppState) -> Result<usize, SyncError> {
 async fn ask(app: &AppState, attempt: &Attempt) -> Result<(String, NextQuery), SyncError> {
     let now = app.clock.now();
     let unresolved = |result: String| (result, next_query(attempt.created_at, now));
-    let cb = match query_attempt(app, attempt, now).await {
-        Ok(QueryAnswer::Found(cb)) => cb,
+    let report = match query_attempt(app, attempt).await {
+        Ok(QueryAnswer::Found(report)) => report,
         Ok(QueryAnswer::NotFound) => return Ok(unresolved("not found at the bank".into())),
         Err(e) => return Ok(unresolved(format!("query failed: {e}"))),
     };
-    let public_url = &app.config.server.public_url;
-    let applied = app.store.apply_callback(&cb, now, public_url).await?;
+    let applied = app.store.apply_report(&report, now).await?;
     Ok(match applied {
         Applied::Paid
         | Applied::FailureRecorded
@@ -88,7 +86,7 @@ async fn ask(app: &AppState, attempt: &Attempt) -> Result<(String, NextQuery), S
         | Applied::DuplicatePayment { .. }
         | Applied::AmountMismatch => (format!("{applied:?}"), NextQuery::Resolved),
         Applied::NotFinal | Applied::UnknownReference => {
-            unresolved(format!("{applied:?}: {:?}", cb.status))
+            unresolved(format!("{applied:?}: {:?}", report.outcome))
         }
     })
 }

@@ -16,13 +16,13 @@ use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use cron::Schedule;
 use tokio::task::JoinSet;
 
+use crate::app::AppState;
+use crate::app::Shutdown;
 use crate::clock::vietnam;
 use crate::domain::bank::BankCode;
-use crate::http::AppState;
 use crate::recon::fetch::{fetch_with_backoff, Backoff};
 use crate::recon::progress::Quiet;
 use crate::recon::{reconcile_statement, Statement};
-use crate::startup::Shutdown;
 use crate::store::reconciliation::RunSource;
 use crate::store::StoreError;
 use crate::workers::Outcome;

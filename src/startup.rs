@@ -6,20 +6,17 @@ use std::time::Duration;
 
 use anyhow::Context;
 use tokio::net::TcpListener;
-use tokio::sync::watch;
 
+use crate::app::AppState;
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::http::{self, AppState};
+use crate::http;
 use crate::store::Store;
 
 pub struct App {
     listener: TcpListener,
     state: AppState,
 }
-
-/// Tells background loops to stop; `changed()` resolves when shutdown starts.
-pub type Shutdown = watch::Receiver<bool>;
 
 impl App {
     pub async fn build(config: Config) -> anyhow::Result<App> {
@@ -68,10 +65,9 @@ impl App {
         self,
         signal: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        let (stop_tx, stop_rx) = watch::channel(false);
-        let workers = crate::workers::spawn_all(&self.state, stop_rx.clone());
+        let workers = crate::workers::spawn_all(&self.state, self.state.shutdown());
         let app = http::router(self.state.clone());
-        let mut drain = stop_rx.clone();
+        let mut drain = self.state.shutdown();
         let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
         let server = axum::serve(self.listener, app).with_graceful_shutdown(async move {
             let _ = drain.changed().await;
@@ -79,7 +75,7 @@ impl App {
         let server = tokio::spawn(server.into_future());
         signal.await;
         tracing::info!("shutting down");
-        let _ = stop_tx.send(true);
+        self.state.stop();
         match tokio::time::timeout(Duration::from_secs(30), server).await {
             Ok(result) => result.context("server task")?.context("server")?,
             Err(_) => tracing::warn!("in-flight requests did not finish within 30 s"),

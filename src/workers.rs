@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use tokio::task::JoinHandle;
 
-use crate::http::AppState;
-use crate::startup::Shutdown;
+use crate::app::AppState;
+use crate::app::Shutdown;
 
 /// What one pass of a worker did: `Idle` means sleep before the next pass.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,11 +58,7 @@ async fn expire_orders(app: AppState, stop: Shutdown) {
     repeat("expiry", Duration::from_secs(5), stop, || {
         let app = app.clone();
         async move {
-            let public_url = &app.config.server.public_url;
-            let n = app
-                .store
-                .expire_due_orders(app.clock.now(), BATCH, public_url)
-                .await?;
+            let n = app.store.expire_due_orders(app.clock.now(), BATCH).await?;
             Ok::<_, crate::store::StoreError>(if n as i64 == BATCH {
                 Outcome::Done
             } else {

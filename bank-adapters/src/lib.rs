@@ -22,6 +22,7 @@ pub mod signing;
 #[cfg(feature = "simulator")]
 pub mod simulator;
 mod statement;
+mod text;
 pub mod vcb;
 pub mod vnpay;
 

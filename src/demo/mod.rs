@@ -4,7 +4,6 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{ensure, Context};
@@ -14,9 +13,9 @@ use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, TimeDelta, TimeZone, Utc}
 use serde_json::Value;
 use tokio::net::TcpListener;
 
+use crate::app::AppState;
 use crate::clock::{vietnam, Clock};
 use crate::config::{Config, DatabaseUrl};
-use crate::http::AppState;
 use crate::simulated_banks::{Credentials, SimulatedBanks};
 use crate::startup::{shutdown_signal, App};
 
@@ -151,14 +150,10 @@ fn fresh_sqlite(data: &Path) -> anyhow::Result<String> {
 
 /// After the day: the workers run, and the next steps are printed until Ctrl-C.
 async fn serve(demo: &Demo) -> anyhow::Result<()> {
-    let (stop_workers, workers_stop) = tokio::sync::watch::channel(false);
     let mut config = (*demo.state.config).clone();
     config.server.workers = true;
-    let state = AppState {
-        config: Arc::new(config),
-        ..demo.state.clone()
-    };
-    let workers = crate::workers::spawn_all(&state, workers_stop);
+    let state = demo.state.with_config(config);
+    let workers = crate::workers::spawn_all(&state, state.shutdown());
     let checkout = day::fresh_order(demo).await?;
     println!(
         "\nPayHub keeps serving at {payhub} (Ctrl-C to stop). Next steps:\n\
@@ -173,7 +168,7 @@ async fn serve(demo: &Demo) -> anyhow::Result<()> {
         admin = demo.keys.admin,
     );
     shutdown_signal().await;
-    let _ = stop_workers.send(true);
+    state.stop();
     for worker in workers {
         let _ = tokio::time::timeout(Duration::from_secs(10), worker).await;
     }
@@ -300,8 +295,7 @@ impl Demo {
     /// One pass of the expiry worker (which starts only after the day).
     pub async fn expire_due_orders(&self) -> anyhow::Result<()> {
         let now = self.state.clock.now();
-        let url = &self.state.config.server.public_url;
-        self.state.store.expire_due_orders(now, 200, url).await?;
+        self.state.store.expire_due_orders(now, 200).await?;
         Ok(())
     }
 

@@ -46,3 +46,10 @@ impl Caller {
         format!("{}:{}#{}", self.role.as_str(), self.name, self.key_id)
     }
 }
+
+/// What an idempotency key's request is compared by: a SHA-256 of its JSON, so a repeat with the
+/// same key and another body is told apart (api.md, `idempotency-mismatch`).
+pub fn request_fingerprint(body: &serde_json::Value) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(body.to_string().as_bytes()))
+}

@@ -1,9 +1,11 @@
 //! Domain types: parsed at the edge, trusted everywhere else. No I/O here.
 
 pub mod agency;
+pub mod attempt;
 pub mod bank;
 pub mod keys;
 pub mod order;
+pub mod refund;
 pub mod state;
 
 pub use payhub_money::{MoneyError, Vnd};

@@ -78,6 +78,19 @@ pub struct NewOrder {
     pub legacy: Option<LegacyOrigin>,
 }
 
+/// What a CONFIRM tells the partner of the previous platform when its INIT order is paid
+/// (legacy-platform.md §CONFIRM), stored in the outbox as data; the message is made when sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConfirmFacts {
+    pub partner_code: String,
+    pub reference: String,
+    pub amount: Vnd,
+    pub bank: BankCode,
+    pub bank_txn_id: String,
+    pub paid_at: DateTime<Utc>,
+    pub transaction_info: String,
+}
+
 /// Where an INIT order came from, and what its CONFIRM will need (legacy-platform.md).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LegacyOrigin {
@@ -238,8 +251,10 @@ impl Order {
         kinds_of(&self.items)
     }
 
-    /// The order as the API and the notifications show it (api.md, Orders).
-    pub fn to_json(&self, public_url: &str) -> Value {
+    /// The order's facts as the API and the notifications show them (api.md, Orders), without
+    /// the links PayHub gives out: those are added where the JSON is sent ([`crate::links`]),
+    /// so a stored snapshot never holds an address.
+    pub fn snapshot(&self) -> Value {
         json!({
             "id": self.id,
             "agency_code": self.agency_code,
@@ -253,7 +268,6 @@ impl Order {
             "currency": "VND",
             "status": self.status,
             "needs_review": self.review_reason,
-            "checkout_url": format!("{public_url}/checkout/{}", self.id),
             "return_url": self.return_url,
             "expires_at": self.expires_at,
             "created_at": self.created_at,

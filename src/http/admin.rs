@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiQuery, Auth};
-use super::AppState;
+use crate::app::AppState;
 use crate::domain::agency::{
     AccountNo, AgencyCode, BeneficiarySetting, FeeKindScope, FieldError, NewBeneficiarySetting,
     ProcedureCode,

@@ -6,14 +6,15 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
-use serde_json::json;
+use serde_json::{json, Value};
 use utoipa::ToSchema;
 
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiQuery, Auth};
-use super::AppState;
+use crate::app::AppState;
 use crate::domain::keys::Role;
 use crate::domain::state::AttemptStatus;
+use crate::store::pending_sync::AttemptSummary;
 use crate::store::settle::{SettleError, Settlement};
 
 pub fn router() -> Router<AppState> {
@@ -56,7 +57,16 @@ async fn list_attempts(
         .ok_or_else(|| ApiError::invalid("query.status", "unknown status"))?;
     let limit = q.limit.unwrap_or(100).clamp(1, 1000);
     let attempts = app.store.attempts_with_status(status, limit).await?;
+    let attempts: Vec<Value> = attempts.iter().map(summary_json).collect();
     Ok(Json(json!({ "attempts": attempts })).into_response())
+}
+
+/// An attempt as `GET /api/v1/attempts` shows it (money as a string of digits, api.md).
+fn summary_json(a: &AttemptSummary) -> Value {
+    json!({"id": a.id, "order_id": a.order_id, "bank": a.bank, "reference": a.reference,
+        "status": a.status, "amount_vnd": a.amount, "query_count": a.query_count,
+        "last_queried_at": a.last_queried_at, "last_query_result": a.last_query_result,
+        "result_code": a.result_code, "created_at": a.created_at})
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -109,17 +119,9 @@ async fn settle_attempt(
     if note.is_empty() || note.chars().count() > 1000 {
         return Err(ApiError::invalid("note", "must be 1-1000 characters"));
     }
-    let public_url = &app.config.server.public_url;
-    let attempt = app
-        .store
-        .settle_attempt(
-            id,
-            &settlement,
-            note,
-            &caller.actor(),
-            app.clock.now(),
-            public_url,
-        )
+    let now = app.clock.now();
+    let attempt = (app.store)
+        .settle_attempt(id, &settlement, note, &caller.actor(), now)
         .await?;
     Ok(Json(
         json!({"id": attempt.id, "order_id": attempt.order_id, "status": attempt.status,

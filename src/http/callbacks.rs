@@ -8,11 +8,10 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use bank_adapters::{bidv, vcb, vnpay, Callback, TxnStatus};
+use bank_adapters::{bidv, vcb, vnpay, Callback};
 
-use super::AppState;
-use crate::banks::{bidv_partner, description, vcb_merchant};
-use crate::domain::state::OrderStatus;
+use crate::app::AppState;
+use crate::banks::{self, report};
 use crate::store::payments::{Applied, InboundCallback};
 use crate::store::StoreError;
 
@@ -86,10 +85,9 @@ impl<'a> Received<'a> {
             };
             self.row(Some(&cb.reference), verdict, reply(&applied))
         };
-        let public_url = &app.config.server.public_url;
         let now = app.clock.now();
         match (app.store)
-            .apply_callback_ledgered(cb, now, public_url, |a| row(Ok(a)))
+            .apply_callback_ledgered(&report(cb.clone()), now, |a| row(Ok(a)))
             .await
         {
             Ok(row) => row,
@@ -166,7 +164,7 @@ fn vnpay_reply(applied: &Result<Applied, StoreError>) -> vnpay::IpnReply {
 
 /// vcb.md §2: verify the exact bytes, apply, answer a signed `{"code","message"}`.
 async fn vcb_notify(State(app): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let Some(merchant) = vcb_merchant(&app.config) else {
+    let Some(merchant) = banks::vcb::merchant(&app.config) else {
         return StatusCode::NOT_FOUND.into_response();
     };
     let received = Received {
@@ -223,13 +221,13 @@ fn vcb_reply(applied: &Result<Applied, StoreError>) -> vcb::NotifyReply {
 
 /// bidv.md §2: tell BIDV what the bill is; never changes state.
 async fn bidv_inquiry(State(app): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let Some(partner) = bidv_partner(&app.config) else {
+    let Some(partner) = banks::bidv::partner(&app.config) else {
         return StatusCode::NOT_FOUND.into_response();
     };
     let now = app.clock.now();
     let reply = match bidv::verify_inquiry(&partner, &body, now.timestamp()) {
         Err(e) => bidv::InquiryReply::refusal_echoing(e.inquiry_code(), &body),
-        Ok(inquiry) => bill_answer(&app, &inquiry.bill_code, now).await,
+        Ok(inquiry) => banks::bidv::answer_inquiry(&app, &inquiry.bill_code, now).await,
     };
     let received = Received {
         bank: "bidv",
@@ -246,33 +244,9 @@ async fn bidv_inquiry(State(app): State<AppState>, headers: HeaderMap, body: Byt
     json_response(row.reply_status, row.reply_body)
 }
 
-async fn bill_answer(
-    app: &AppState,
-    bill: &str,
-    now: chrono::DateTime<chrono::Utc>,
-) -> bidv::InquiryReply {
-    use bidv::InquiryCode::*;
-    let attempt = match app.store.attempt_by_reference(bill).await {
-        Ok(Some(a)) if a.bank == bank_adapters::BankCode::Bidv => a,
-        Ok(_) => return bidv::InquiryReply::refusal(NotFound, bill),
-        Err(_) => return bidv::InquiryReply::refusal(Error, bill),
-    };
-    let Ok(Some(order)) = app.store.order(&attempt.order_id).await else {
-        return bidv::InquiryReply::refusal(Error, bill);
-    };
-    match order.status {
-        s if s.is_paid() => bidv::InquiryReply::refusal(AlreadyPaid, bill),
-        OrderStatus::Pending if order.expires_at > now => {
-            let name = vnpay::sanitize_order_info(&order.payer_name).to_uppercase();
-            bidv::InquiryReply::payable(bill, attempt.amount, &description(&order), &name)
-        }
-        _ => bidv::InquiryReply::refusal(ExpiredOrCancelled, bill),
-    }
-}
-
 /// bidv.md §3: BIDV notifies successes only; apply and answer a signed `MaLoi`.
 async fn bidv_notify(State(app): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let Some(partner) = bidv_partner(&app.config) else {
+    let Some(partner) = banks::bidv::partner(&app.config) else {
         return StatusCode::NOT_FOUND.into_response();
     };
     let received = Received {
@@ -296,7 +270,7 @@ async fn bidv_notify(State(app): State<AppState>, headers: HeaderMap, body: Byte
                 .answered(&app, None, format!("refused: {e}"), reply)
                 .await
         }
-        Ok(cb) if cb.status != TxnStatus::Paid => {
+        Ok(cb) if cb.status != bank_adapters::TxnStatus::Paid => {
             let reply = refused(bidv::NotifyCode::Error);
             let verdict = "refused: a BIDV notification that is not a success".to_owned();
             received.answered(&app, None, verdict, reply).await

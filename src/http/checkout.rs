@@ -9,19 +9,16 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Form, Router};
-use chrono::{DateTime, Duration, Utc};
 use minijinja::context;
 use serde::Deserialize;
 
 use super::pages::{message, page};
-use super::AppState;
-use crate::banks::{self, vnpay_create_date};
+use crate::app::AppState;
+use crate::banks;
 use crate::clock::vietnam;
-use crate::domain::agency::{single_account, BeneficiarySetting};
 use crate::domain::bank::{bank_code, display_name, BankCode};
-use crate::domain::order::Order;
 use crate::domain::state::OrderStatus;
-use crate::store::attempts::{AttemptError, NewAttempt};
+use crate::payments::start::{available_banks, shown_status, start_payment, StartError};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -29,10 +26,6 @@ pub fn router() -> Router<AppState> {
         .route("/checkout/{id}/banks/{bank}", get(go_to_bank))
         .route("/return/{bank}", get(show_return))
 }
-
-/// Pending sync's first question to the bank, this long after the redirect: the first time of
-/// its schedule.
-pub const FIRST_QUERY_AFTER: Duration = Duration::minutes(crate::pending_sync::SCHEDULE_MINUTES[0]);
 
 fn not_found() -> Response {
     message(
@@ -53,15 +46,6 @@ fn unavailable() -> Response {
     )
 }
 
-/// The status a citizen should see: a pending order past its expiry is expired, even before
-/// the expiry worker has written it.
-fn shown_status(order: &Order, now: DateTime<Utc>) -> OrderStatus {
-    match order.status {
-        OrderStatus::Pending if order.expires_at <= now => OrderStatus::Expired,
-        other => other,
-    }
-}
-
 /// (class, Vietnamese text) of an order's state for the pages.
 fn state_label(status: OrderStatus) -> (&'static str, &'static str) {
     match status {
@@ -72,32 +56,6 @@ fn state_label(status: OrderStatus) -> (&'static str, &'static str) {
         OrderStatus::Expired => ("bad", "Yêu cầu thanh toán đã hết hạn"),
         OrderStatus::Cancelled => ("bad", "Yêu cầu thanh toán đã bị hủy"),
     }
-}
-
-/// The banks that can take this order now: configured, and with one beneficiary account in
-/// force covering all of its fee kinds.
-async fn available_banks(
-    app: &AppState,
-    order: &Order,
-    now: DateTime<Utc>,
-) -> Result<Vec<(BankCode, BeneficiarySetting)>, crate::store::StoreError> {
-    let settings = app
-        .store
-        .beneficiary_settings(&order.agency_code, None)
-        .await?;
-    let kinds = order.kinds();
-    let mut banks = Vec::new();
-    for bank in super::orders::configured_banks(app) {
-        let of_bank: Vec<_> = settings
-            .iter()
-            .filter(|s| s.bank == bank)
-            .cloned()
-            .collect();
-        if let Some(s) = single_account(&of_bank, &kinds, Some(&order.procedure_code), now) {
-            banks.push((bank, s.clone()));
-        }
-    }
-    Ok(banks)
 }
 
 async fn show_checkout(State(app): State<AppState>, Path(id): Path<String>) -> Response {
@@ -150,17 +108,6 @@ async fn show_checkout(State(app): State<AppState>, Path(id): Path<String>) -> R
 #[derive(Deserialize)]
 struct BankChoice {
     bank: String,
-}
-
-/// A random attempt reference: 12 of `[A-Z0-9]` (vnp_TxnRef allows `[A-Za-z0-9]`), unrelated to
-/// the dossier code so that nothing about the citizen travels to the bank in it.
-fn new_reference() -> String {
-    use rand::Rng;
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-    let mut rng = rand::rngs::OsRng;
-    (0..12)
-        .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
-        .collect()
 }
 
 /// The citizen's address for `vnp_IpAddr`: the proxy's `X-Forwarded-For` when the peer is a
@@ -222,80 +169,32 @@ async fn start_at_bank(
     headers: &HeaderMap,
 ) -> Response {
     let back = format!("/checkout/{id}");
-    let Ok(order) = app.store.order(id).await else {
-        return unavailable();
+    let order = match app.store.order(id).await {
+        Ok(Some(order)) => order,
+        Ok(None) => return not_found(),
+        Err(_) => return unavailable(),
     };
-    let Some(order) = order else {
-        return not_found();
-    };
-    let now = app.clock.now();
-    if shown_status(&order, now) != OrderStatus::Pending {
-        return Redirect::to(&back).into_response();
-    }
-    let Ok(banks) = available_banks(app, &order, now).await else {
-        return unavailable();
-    };
-    let chosen = bank_code(choice).and_then(|b| banks.iter().find(|(c, _)| *c == b));
-    let Some((bank, setting)) = chosen else {
-        let text = "Ngân hàng này không nhận thanh toán cho hồ sơ này.";
-        return message(
+    match start_payment(app, &order, choice, &client_ip(peer, headers)).await {
+        Ok(url) => (StatusCode::SEE_OTHER, [(header::LOCATION, url)]).into_response(),
+        Err(StartError::NotPayable) => Redirect::to(&back).into_response(),
+        Err(StartError::BankNotOffered(_)) => message(
             StatusCode::UNPROCESSABLE_ENTITY,
             "Ngân hàng không hợp lệ",
-            text,
+            "Ngân hàng này không nhận thanh toán cho hồ sơ này.",
             Some(&back),
-        );
-    };
-    let reference = new_reference();
-    let create_date = vnpay_create_date(now);
-    let ip = client_ip(peer, headers);
-    let new = NewAttempt {
-        order_id: &order.id,
-        bank: *bank,
-        reference: &reference,
-        setting,
-        client_ip: Some(&ip),
-        bank_create_date: (*bank == BankCode::Vnpay).then_some(create_date.as_str()),
-    };
-    let attempt = match app.store.create_attempt(&new, order.amount, now).await {
-        Ok(a) => a,
-        Err(AttemptError::NotPayable(_)) => return Redirect::to(&back).into_response(),
-        Err(AttemptError::Store(e)) => {
-            tracing::error!(error.cause_chain = ?e, "attempt not created");
-            return unavailable();
-        }
-    };
-    match banks::start_payment(app, &order, &attempt, now).await {
-        Ok((url, bank_payment_id)) => {
-            let stored = app
-                .store
-                .attempt_redirected(
-                    &attempt,
-                    bank_payment_id.as_deref(),
-                    now + FIRST_QUERY_AFTER,
-                    now,
-                )
-                .await;
-            if stored.is_err() {
-                return unavailable();
-            }
-            (StatusCode::SEE_OTHER, [(header::LOCATION, url)]).into_response()
-        }
-        Err(e) => {
-            tracing::warn!(error = %e, bank = %bank, reference, "bank did not start the payment");
-            let _ = app
-                .store
-                .attempt_not_started(&attempt, "not_started", now)
-                .await;
+        ),
+        Err(StartError::BankDidNotStart { bank, cause }) => {
+            tracing::warn!(error = %cause, %bank, "bank did not start the payment");
             let text = format!(
                 "{} tạm thời không phản hồi. Vui lòng chọn ngân hàng khác hoặc thử lại.",
-                display_name(*bank)
+                display_name(bank)
             );
-            message(
-                StatusCode::BAD_GATEWAY,
-                "Không kết nối được ngân hàng",
-                &text,
-                Some(&back),
-            )
+            let title = "Không kết nối được ngân hàng";
+            message(StatusCode::BAD_GATEWAY, title, &text, Some(&back))
+        }
+        Err(StartError::Store(e)) => {
+            tracing::error!(error.cause_chain = ?e, "payment not started");
+            unavailable()
         }
     }
 }

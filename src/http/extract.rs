@@ -7,7 +7,7 @@ use axum::http::{header, StatusCode};
 use serde::de::DeserializeOwned;
 
 use super::error::ApiError;
-use super::AppState;
+use crate::app::AppState;
 use crate::domain::agency::FieldError;
 use crate::domain::keys::{Caller, Role};
 

@@ -9,7 +9,7 @@ use serde_json::json;
 use utoipa::OpenApi;
 
 use super::error::ApiError;
-use super::AppState;
+use crate::app::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()

@@ -1,7 +1,5 @@
-//! The HTTP edge: shared state, the router, and the layers every request passes through.
-
-use std::sync::Arc;
-use std::time::Duration;
+//! The HTTP edge, a leaf of the crate: the router and the layers every request passes through.
+//! Handlers extract, call one operation, and respond; links and JSON are made here.
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, Request};
@@ -11,9 +9,7 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
 
-use crate::clock::Clock;
-use crate::config::Config;
-use crate::store::Store;
+use crate::app::AppState;
 
 pub mod admin;
 pub mod attempts;
@@ -33,33 +29,6 @@ pub mod report_pages;
 pub mod reports;
 
 use error::ApiError;
-
-#[derive(Clone)]
-pub struct AppState {
-    pub store: Store,
-    pub config: Arc<Config>,
-    pub clock: Clock,
-    pub metrics: Arc<metrics::Metrics>,
-    /// One client for every outgoing call (banks, dossier systems): pooled connections.
-    pub http: reqwest::Client,
-}
-
-impl AppState {
-    pub fn new(store: Store, config: Config, clock: Clock) -> AppState {
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(15))
-            .connect_timeout(Duration::from_secs(5))
-            .build()
-            .expect("the TLS backend initialises");
-        AppState {
-            store,
-            config: Arc::new(config),
-            clock,
-            metrics: Arc::default(),
-            http,
-        }
-    }
-}
 
 #[derive(OpenApi)]
 #[openapi(

@@ -10,7 +10,7 @@ use serde_json::json;
 
 use super::error::ApiError;
 use super::extract::Auth;
-use super::AppState;
+use crate::app::AppState;
 use crate::domain::keys::Role;
 
 pub fn router() -> Router<AppState> {

@@ -11,11 +11,11 @@ use serde_json::{json, Map, Value};
 
 use super::error::ApiError;
 use super::extract::{parse_value, ApiJson, ApiQuery, Auth};
-use super::AppState;
-use crate::domain::bank::BankCode;
-use crate::domain::keys::{Caller, Role};
+use crate::app::AppState;
+use crate::domain::keys::{request_fingerprint, Caller, Role};
 use crate::domain::order::{CreateOrderBody, NewOrder, Order};
 use crate::domain::state::{OrderEvent, OrderStatus, OrderTransition};
+use crate::links;
 use crate::store::orders::{CreateOrderError, OrderFilter};
 
 pub fn router() -> Router<AppState> {
@@ -46,22 +46,6 @@ impl From<CreateOrderError> for ApiError {
     }
 }
 
-/// The banks PayHub is configured to collect through.
-pub fn configured_banks(app: &AppState) -> Vec<BankCode> {
-    let b = &app.config.banks;
-    let mut banks = Vec::new();
-    if b.vnpay.is_some() {
-        banks.push(BankCode::Vnpay);
-    }
-    if b.vcb.is_some() {
-        banks.push(BankCode::Vcb);
-    }
-    if b.bidv.is_some() {
-        banks.push(BankCode::Bidv);
-    }
-    banks
-}
-
 pub(super) fn idempotency_key(headers: &HeaderMap) -> Result<String, ApiError> {
     let key = headers
         .get("idempotency-key")
@@ -78,10 +62,6 @@ pub(super) fn idempotency_key(headers: &HeaderMap) -> Result<String, ApiError> {
 }
 
 /// SHA-256 of the body as parsed JSON, so whitespace and key order do not make a retry differ.
-pub(crate) fn fingerprint(body: &Value) -> String {
-    use sha2::{Digest, Sha256};
-    hex::encode(Sha256::digest(body.to_string().as_bytes()))
-}
 
 fn json_reply(status: u16, body: String) -> Response {
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
@@ -100,30 +80,27 @@ async fn create_order(
 ) -> Result<Response, ApiError> {
     let caller = auth.allow(&[Role::Portal])?;
     let key = idempotency_key(&headers)?;
-    let print = fingerprint(&raw);
+    let print = request_fingerprint(&raw);
     let body: CreateOrderBody = parse_value(raw)?;
     let order = NewOrder::try_from(body).map_err(ApiError::Validation)?;
-    let public_url = app.config.server.public_url.clone();
-    let reply = app
-        .store
-        .create_order(
-            &caller,
-            &key,
-            &print,
-            &order,
-            &configured_banks(&app),
-            app.clock.now(),
-            &public_url,
-            |o| o.to_json(&public_url).to_string(),
-        )
+    let banks = app.config.banks.configured();
+    let now = app.clock.now();
+    let reply = (app.store)
+        .create_order(&caller, &key, &print, &order, &banks, now)
         .await?;
-    let mut response = json_reply(reply.status, reply.body);
+    let body = links::order_text(&reply.body, &app.config.server.public_url);
+    let mut response = json_reply(reply.status, body);
     if reply.replayed {
         response
             .headers_mut()
             .insert("idempotent-replayed", HeaderValue::from_static("true"));
     }
     Ok(response)
+}
+
+/// The order as the API shows it: its snapshot and its links.
+fn order_json(app: &AppState, order: &Order) -> Value {
+    links::order_json(order.snapshot(), &app.config.server.public_url)
 }
 
 /// A portal key sees only the orders it created; for others the order does not exist.
@@ -147,7 +124,7 @@ async fn show_order(
 ) -> Result<Response, ApiError> {
     let caller = auth.allow(&[Role::Portal, Role::Finance, Role::Admin])?;
     let order = visible_order(&app, &caller, &id).await?;
-    Ok(Json(order.to_json(&app.config.server.public_url)).into_response())
+    Ok(Json(order_json(&app, &order)).into_response())
 }
 
 /// Cancels a pending order; a paid, expired or cancelled one cannot be.
@@ -159,11 +136,10 @@ async fn cancel_order(
 ) -> Result<Response, ApiError> {
     let caller = auth.allow(&[Role::Portal, Role::Admin])?;
     let order = visible_order(&app, &caller, &id).await?;
-    let public_url = &app.config.server.public_url;
     let now = app.clock.now();
     let t = app
         .store
-        .apply_order_event(&id, OrderEvent::Cancel, &caller.actor(), now, public_url)
+        .apply_order_event(&id, OrderEvent::Cancel, &caller.actor(), now)
         .await?;
     if t == OrderTransition::Refused {
         return Err(ApiError::conflict(format!(
@@ -173,7 +149,7 @@ async fn cancel_order(
         )));
     }
     let order = app.store.order(&id).await?.ok_or(ApiError::NotFound)?;
-    Ok(Json(order.to_json(public_url)).into_response())
+    Ok(Json(order_json(&app, &order)).into_response())
 }
 
 #[derive(Deserialize)]
@@ -232,7 +208,6 @@ async fn list_orders(
     let next_cursor = (orders.len() as i64 == limit)
         .then(|| orders.last().map(encode_cursor))
         .flatten();
-    let public_url = &app.config.server.public_url;
-    let items: Vec<Value> = orders.iter().map(|o| o.to_json(public_url)).collect();
+    let items: Vec<Value> = orders.iter().map(|o| order_json(&app, o)).collect();
     Ok(Json(json!({"orders": items, "next_cursor": next_cursor})).into_response())
 }

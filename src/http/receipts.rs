@@ -11,7 +11,7 @@ use minijinja::context;
 use super::error::ApiError;
 use super::extract::Auth;
 use super::pages::{message, page};
-use super::AppState;
+use crate::app::AppState;
 use crate::clock::vietnam;
 use crate::domain::bank::display_name;
 use crate::domain::keys::Role;

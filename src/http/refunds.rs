@@ -12,13 +12,13 @@ use utoipa::ToSchema;
 
 use super::error::ApiError;
 use super::extract::{parse_value, ApiJson, Auth};
-use super::orders::{fingerprint, idempotency_key};
-use super::AppState;
-use crate::bank_refund::{can_refund, request_refund};
+use super::orders::idempotency_key;
+use crate::app::AppState;
+use crate::domain::keys::request_fingerprint;
 use crate::domain::keys::Role;
 use crate::domain::Vnd;
-use crate::store::attempts::Attempt;
-use crate::store::refunds::{NewRefund, RefundError, RefundStart};
+use crate::payments::refund::{new_refund_ref, refund_payment};
+use crate::store::refunds::{NewRefund, RefundError};
 
 pub fn router() -> Router<AppState> {
     Router::new().route(
@@ -51,17 +51,6 @@ pub struct RefundBody {
     pub payment_id: Option<i64>,
 }
 
-/// `R` and 15 of `[A-Z0-9]`: VCB's `refundRef`, BIDV's `MaHoanTien`, VNPAY's `vnp_RequestId`.
-fn new_refund_ref() -> String {
-    use rand::Rng;
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-    let mut rng = rand::rngs::OsRng;
-    let tail: String = (0..15)
-        .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
-        .collect();
-    format!("R{tail}")
-}
-
 fn json_reply(status: u16, body: String, replayed: bool) -> Response {
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
     let mut response = (status, [(header::CONTENT_TYPE, "application/json")], body).into_response();
@@ -89,7 +78,7 @@ async fn create_refund(
     let caller = auth.allow(&[Role::Finance, Role::Admin])?;
     let key = idempotency_key(&headers)?;
     // The path is part of the request: one key cannot stand for refunds of two orders.
-    let print = fingerprint(&json!({"order": id, "body": raw}));
+    let print = request_fingerprint(&json!({"order": id, "body": raw}));
     let body: RefundBody = parse_value(raw)?;
     let reason = body.reason.trim();
     if reason.is_empty() || reason.chars().count() > 255 {
@@ -112,27 +101,8 @@ async fn create_refund(
         fingerprint: &print,
         refund_ref: &refund_ref,
     };
-    let now = app.clock.now();
-    let configured = |a: &Attempt| can_refund(&app, a.bank, a.terminal_code.as_deref());
-    let pending = match app.store.begin_refund(&new, configured, now).await? {
-        RefundStart::Replay(reply) => return Ok(json_reply(reply.status, reply.body, true)),
-        RefundStart::Started(pending) => pending,
-    };
-    let outcome = request_refund(&app, &pending, &actor, now).await;
-    let public_url = &app.config.server.public_url;
-    let reply = app
-        .store
-        .finish_refund(
-            &pending,
-            &outcome,
-            &actor,
-            caller.key_id,
-            &key,
-            app.clock.now(),
-            public_url,
-        )
-        .await?;
-    Ok(json_reply(reply.status, reply.body, false))
+    let reply = refund_payment(&app, &new).await?;
+    Ok(json_reply(reply.status, reply.body, reply.replayed))
 }
 
 /// The order's refunds, oldest first.

@@ -16,11 +16,11 @@ use utoipa::ToSchema;
 
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiQuery, Auth};
-use super::AppState;
+use crate::app::AppState;
+use crate::banks::{fetch_statement, FetchError};
 use crate::clock::vietnam;
 use crate::domain::bank::BankCode;
 use crate::domain::keys::{Caller, Role};
-use crate::recon::fetch::{fetch_statement, FetchError};
 use crate::recon::progress::Quiet;
 use crate::recon::summary::{discrepancy_json, summarize, Summary};
 use crate::recon::{csv, reconcile_statement, xlsx, ReconError, Statement};

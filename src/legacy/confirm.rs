@@ -1,14 +1,16 @@
 //! CONFIRM delivery (legacy-platform.md §CONFIRM): one attempt of an outbox row of target
-//! `legacy_confirm`. The stored payload is signed now with the partner's secret; the attempt
-//! counts as delivered only when the partner answers a well-signed `00` for this reference.
+//! `legacy_confirm`. The message is made from the row's facts and signed now with the partner's
+//! secret; the attempt counts as delivered only when the partner answers a well-signed `00` for
+//! this reference.
 
 use std::time::Instant;
 
 use secrecy::ExposeSecret;
-use serde_json::{Map, Value};
+use serde_json::{json, Map, Value};
 
-use super::checksum::{checksum, verify};
-use crate::http::AppState;
+use super::checksum::{checksum, legacy_time, verify};
+use crate::app::AppState;
+use crate::domain::order::ConfirmFacts;
 use crate::notify::{error_text, read_snippet, REQUEST_TIMEOUT};
 use crate::store::notifications::{AttemptRecord, Claimed};
 
@@ -34,7 +36,32 @@ fn field<'a>(object: &'a Map<String, Value>, name: &str) -> &'a str {
     object.get(name).and_then(Value::as_str).unwrap_or("")
 }
 
-/// Adds `MaXacThuc` to a stored CONFIRM payload.
+/// The CONFIRM message of `facts`, every field but `MaXacThuc`.
+pub fn message(facts: &ConfirmFacts) -> Map<String, Value> {
+    let message = json!({"LoaiBanTin": "CONFIRM", "MaLoi": "00",
+        "MaDoiTac": facts.partner_code, "MaThamChieu": facts.reference,
+        "SoTien": facts.amount.to_string(), "MaTienTe": "VND", "MaGiaoDich": facts.bank_txn_id,
+        "MaNganHang": super::bank_short_code(facts.bank), "ThoiGianGD": legacy_time(facts.paid_at),
+        "ThongTinGiaoDich": facts.transaction_info});
+    match message {
+        Value::Object(fields) => fields,
+        _ => unreachable!("json! of an object literal is an object"),
+    }
+}
+
+/// The message of a stored row: its facts, or (for rows queued before PayHub stored facts) the
+/// message itself.
+fn stored_message(payload: &str) -> Option<Map<String, Value>> {
+    if let Ok(facts) = serde_json::from_str::<ConfirmFacts>(payload) {
+        return Some(message(&facts));
+    }
+    match serde_json::from_str::<Value>(payload) {
+        Ok(Value::Object(fields)) if fields.contains_key("LoaiBanTin") => Some(fields),
+        _ => None,
+    }
+}
+
+/// Adds `MaXacThuc` to a CONFIRM message.
 pub fn sign(payload: &mut Map<String, Value>, secret: &str) {
     let values: Vec<&str> = SIGNED_FIELDS.iter().map(|f| field(payload, f)).collect();
     let sum = checksum(&values, secret);
@@ -80,13 +107,8 @@ fn failed(
 /// Makes one attempt; returns what to record and whether the CONFIRM is delivered.
 #[tracing::instrument(skip_all, fields(notification_id = claimed.id, attempt = claimed.attempt))]
 pub async fn send(app: &AppState, claimed: &Claimed) -> (AttemptRecord, bool) {
-    let Ok(Value::Object(mut payload)) = serde_json::from_str::<Value>(&claimed.payload) else {
-        return failed(
-            0,
-            None,
-            None,
-            "the stored CONFIRM is not a JSON object".into(),
-        );
+    let Some(mut payload) = stored_message(&claimed.payload) else {
+        return failed(0, None, None, "the stored CONFIRM cannot be read".into());
     };
     let code = field(&payload, "MaDoiTac").to_owned();
     let reference = field(&payload, "MaThamChieu").to_owned();
@@ -161,6 +183,32 @@ mod tests {
             payload["MaXacThuc"],
             "e0650e9722903d154578ea074f1480246d92c306b7246af762da6645dd2a33ce"
         );
+    }
+
+    #[test]
+    fn a_confirm_made_from_its_stored_facts_is_the_message_the_partner_expects() {
+        use chrono::TimeZone;
+        let facts = ConfirmFacts {
+            partner_code: "STP_HANOI".into(),
+            reference: "REF-1".into(),
+            amount: crate::domain::Vnd::parse("650000").unwrap(),
+            bank: crate::domain::bank::BankCode::Vcb,
+            bank_txn_id: "VCB123".into(),
+            // 14:30:05 GMT+7.
+            paid_at: chrono::Utc.with_ymd_and_hms(2026, 5, 30, 7, 30, 5).unwrap(),
+            transaction_info: "Nop phi".into(),
+        };
+        let stored = serde_json::to_string(&facts).unwrap();
+        let mut payload = stored_message(&stored).unwrap();
+        sign(&mut payload, "s3cret");
+        assert_eq!(
+            payload["MaXacThuc"],
+            "e0650e9722903d154578ea074f1480246d92c306b7246af762da6645dd2a33ce"
+        );
+        // A row queued before PayHub stored facts still goes out as it was queued.
+        let queued = json!({"LoaiBanTin": "CONFIRM", "MaDoiTac": "STP_HANOI"}).to_string();
+        assert_eq!(stored_message(&queued).unwrap()["MaDoiTac"], "STP_HANOI");
+        assert!(stored_message("[]").is_none());
     }
 
     #[test]

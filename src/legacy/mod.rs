@@ -1,9 +1,11 @@
 //! The previous national payment platform's message set 1.0.6 (legacy-platform.md), so that a
 //! dossier system built for it moves to PayHub by changing one URL. The HTTP side is
-//! `http/legacy/`; this module holds the protocol: checksums, wire fields, CONFIRM delivery.
+//! `http/legacy/`; this module holds the protocol (checksums, wire fields, CONFIRM delivery) and
+//! the INIT operation.
 
 pub mod checksum;
 pub mod confirm;
+pub mod init;
 pub mod wire;
 
 use crate::config::{Config, LegacyPartner};

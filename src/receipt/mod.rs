@@ -9,10 +9,10 @@ pub mod words;
 use chrono::{DateTime, Utc};
 use payhub_money::Vnd;
 
+use crate::app::AppState;
 use crate::domain::agency::FeeKind;
 use crate::domain::bank::BankCode;
 use crate::domain::order::{Item, Order};
-use crate::http::AppState;
 use crate::store::StoreError;
 
 /// The items of one kind and what they add up to.

@@ -9,14 +9,14 @@ use anyhow::Context;
 use chrono::NaiveDate;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::fetch::fetch_statement;
 use super::progress::Progress;
 use super::run::{reconcile_statement, Statement};
 use super::summary::{summarize, to_text};
+use crate::app::AppState;
+use crate::banks::fetch_statement;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::domain::bank::BankCode;
-use crate::http::AppState;
 use crate::store::reconciliation::RunSource;
 use crate::store::Store;
 

@@ -9,7 +9,6 @@ pub mod entries;
 pub mod fetch;
 pub mod input;
 pub mod progress;
-pub mod query;
 pub mod recover;
 pub mod run;
 pub mod summary;

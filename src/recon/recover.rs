@@ -3,11 +3,8 @@
 //! mark an order paid: only a signed query answer is, applied through the same exactly-once path
 //! as a callback (`Store::apply_callback`).
 
-use bank_adapters::TxnStatus;
-
-use super::query::query_payment;
-use crate::banks::BankCallError;
-use crate::http::AppState;
+use crate::app::AppState;
+use crate::banks::{query_attempt, BankCallError, QueryAnswer};
 use crate::store::payments::Applied;
 use crate::store::reconciliation::{Discrepancy, DiscrepancyFilter, ResolveError};
 use crate::store::StoreError;
@@ -44,20 +41,16 @@ pub async fn confirm_and_apply_missing(
             "PayHub has no attempt with this reference".into(),
         ));
     };
-    let credited = d.facts.credited_account.as_deref();
-    let confirmed = query_payment(app, &attempt, credited).await?;
-    let Some(cb) =
-        confirmed.filter(|cb| cb.status == TxnStatus::Paid && cb.reference == attempt.reference)
-    else {
-        return Ok(Recovery::LeftForStaff(
-            "the bank's query does not confirm a payment".into(),
-        ));
+    let cb = match query_attempt(app, &attempt).await? {
+        QueryAnswer::Found(report) if report.is_paid() => report,
+        QueryAnswer::Found(_) | QueryAnswer::NotFound => {
+            return Ok(Recovery::LeftForStaff(
+                "the bank's query does not confirm a payment".into(),
+            ))
+        }
     };
     let now = app.clock.now();
-    let applied = app
-        .store
-        .apply_callback(&cb, now, &app.config.server.public_url)
-        .await?;
+    let applied = app.store.apply_report(&cb, now).await?;
     let same_txn = cb.bank_txn_id.is_some() && cb.bank_txn_id == d.facts.bank_txn_id;
     let settled = matches!(
         applied,

@@ -13,8 +13,8 @@ use super::entries;
 use super::input::{account_history, business_day, engine_line, engine_records, record_window};
 use super::progress::Progress;
 use super::recover::recover_missing;
+use crate::app::AppState;
 use crate::domain::bank::BankCode;
-use crate::http::AppState;
 use crate::store::reconciliation::{DiscrepancyFacts, NewRun, PayhubSide, RunSource, Total};
 use crate::store::StoreError;
 

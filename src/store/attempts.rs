@@ -6,30 +6,12 @@ use super::rows::{parse_col, vnd};
 use super::transitions::lock_order;
 use super::{on_tx, with_pool, Store, StoreError, Tx};
 use crate::domain::agency::BeneficiarySetting;
+use crate::domain::attempt::Attempt;
 use crate::domain::bank::{bank_code, BankCode};
 use crate::domain::state::{
     attempt_transition, AttemptEvent, AttemptStatus, AttemptTransition, OrderStatus,
 };
 use crate::domain::Vnd;
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Attempt {
-    pub id: i64,
-    pub order_id: String,
-    pub bank: BankCode,
-    pub reference: String,
-    pub status: AttemptStatus,
-    pub amount: Vnd,
-    pub account_no: String,
-    pub account_name: String,
-    pub bank_bin: String,
-    pub terminal_code: Option<String>,
-    pub bank_payment_id: Option<String>,
-    pub bank_create_date: Option<String>,
-    pub client_ip: Option<String>,
-    pub query_count: i32,
-    pub created_at: DateTime<Utc>,
-}
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct AttemptRow {

@@ -2,13 +2,11 @@
 //! API key, the (partner, `MaThamChieu`) → order mapping, and the CONFIRM outbox rows.
 
 use chrono::{DateTime, Utc};
-use serde_json::json;
 
 use super::keys::{generate_key, hash_key};
 use super::{on_tx, with_pool, write_tx, Store, StoreError, Tx};
 use crate::domain::keys::{Caller, Role};
-use crate::domain::order::{LegacyOrigin, Order};
-use crate::legacy::checksum::legacy_time;
+use crate::domain::order::{ConfirmFacts, LegacyOrigin, Order};
 
 impl Store {
     /// The caller a partner's INIT acts as: an API key of its own, created on first use with a
@@ -126,8 +124,9 @@ struct LegacyRow {
 }
 
 /// legacy-platform.md §CONFIRM: when an INIT order becomes paid, the CONFIRM goes into the same
-/// outbox as the JSON notifications. The payload holds every field but `MaXacThuc`, which the
-/// dispatcher adds with the partner's secret from the configuration (secrets are not stored).
+/// outbox as the JSON notifications. The row holds its facts ([`ConfirmFacts`]); the dispatcher
+/// makes the message and signs it with the partner's secret from the configuration (secrets are
+/// not stored).
 pub(crate) async fn enqueue_confirm(
     tx: &mut Tx,
     order: &Order,
@@ -143,11 +142,16 @@ pub(crate) async fn enqueue_confirm(
     let (Some(row), Some(payment)) = (row, order.payment.as_ref()) else {
         return Ok(());
     };
-    let payload = json!({"LoaiBanTin": "CONFIRM", "MaLoi": "00", "MaDoiTac": row.partner_code,
-        "MaThamChieu": row.reference, "SoTien": payment.amount.to_string(), "MaTienTe": "VND",
-        "MaGiaoDich": payment.bank_txn_id,
-        "MaNganHang": crate::legacy::bank_short_code(payment.bank),
-        "ThoiGianGD": legacy_time(payment.paid_at), "ThongTinGiaoDich": row.transaction_info});
+    let facts = ConfirmFacts {
+        partner_code: row.partner_code,
+        reference: row.reference,
+        amount: payment.amount,
+        bank: payment.bank,
+        bank_txn_id: payment.bank_txn_id.clone(),
+        paid_at: payment.paid_at,
+        transaction_info: row.transaction_info,
+    };
+    let payload = serde_json::to_string(&facts).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     on_tx!(tx, |c| sqlx::query(
         "insert into notifications (order_id, event, target, url, payload, status, attempts,
            next_attempt_at, lease_until, created_at)
@@ -155,7 +159,7 @@ pub(crate) async fn enqueue_confirm(
     )
     .bind(&order.id)
     .bind(&row.confirm_url)
-    .bind(payload.to_string())
+    .bind(payload)
     .bind(now)
     .execute(c)
     .await

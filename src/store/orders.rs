@@ -179,7 +179,6 @@ impl Store {
     /// Creates an order once per (API key, idempotency key): the whole operation, including the
     /// stored reply, is one transaction. A concurrent request with the same key waits on the
     /// key's row and then replays the committed reply (or creates, if the first rolled back).
-    #[allow(clippy::too_many_arguments)]
     pub async fn create_order(
         &self,
         caller: &Caller,
@@ -188,8 +187,6 @@ impl Store {
         new: &NewOrder,
         banks: &[BankCode],
         now: DateTime<Utc>,
-        public_url: &str,
-        render: impl Fn(&Order) -> String,
     ) -> Result<StoredReply, CreateOrderError> {
         let mut tx = self.begin().await?;
         let claimed = on_tx!(&mut tx, |c| sqlx::query(
@@ -225,12 +222,13 @@ impl Store {
             });
         }
         check_agency_can_collect(&mut tx, new, banks, now).await?;
-        close_stale_order_of_dossier(&mut tx, new, now, public_url).await?;
+        close_stale_order_of_dossier(&mut tx, new, now).await?;
         let order_id = insert_order(&mut tx, caller, new, now).await?;
         let order = load_order(&mut tx, &order_id)
             .await?
             .ok_or(StoreError::NotFound)?;
-        let body = render(&order);
+        // The reply is the order's snapshot; the web layer adds its links when it answers.
+        let body = order.snapshot().to_string();
         on_tx!(&mut tx, |c| sqlx::query(
             "update idempotency_keys set response_status = 201, response_body = $3
              where api_key_id = $1 and idempotency_key = $2"
@@ -337,7 +335,6 @@ async fn close_stale_order_of_dossier(
     tx: &mut Tx,
     new: &NewOrder,
     now: DateTime<Utc>,
-    public_url: &str,
 ) -> Result<(), CreateOrderError> {
     let open: Option<(String, DateTime<Utc>)> = on_tx!(tx, |c| sqlx::query_as(
         "select id, expires_at from orders
@@ -349,7 +346,7 @@ async fn close_stale_order_of_dossier(
     .await?);
     match open {
         Some((id, expires_at)) if expires_at <= now => {
-            transition_order(tx, &id, OrderEvent::Expire, "expiry", now, public_url).await?;
+            transition_order(tx, &id, OrderEvent::Expire, "expiry", now).await?;
             Ok(())
         }
         Some((id, _)) => Err(CreateOrderError::OpenOrder {

@@ -1,13 +1,13 @@
-//! Applying a verified bank callback exactly once: attempt, order, payment row and outbox row in
+//! Applying a verified bank report (a callback, a query answer, a settlement) exactly once: attempt, order, payment row and outbox row in
 //! one transaction. "Exactly once" comes from the unique (bank, bank_txn_id) key of `payments`
 //! (STYLE rule 4), not from a prior check, so retries and concurrent repeats cannot double it.
 
-use bank_adapters::{BankCode, Callback, TxnStatus};
 use chrono::{DateTime, Utc};
 
-use super::attempts::{attempt_by_reference_tx, transition_attempt, Attempt};
+use super::attempts::{attempt_by_reference_tx, transition_attempt};
 use super::transitions::{lock_order_of_attempt, record_event, transition_locked_order};
 use super::{on_tx, Store, StoreError, Tx};
+use crate::domain::attempt::{Attempt, BankReport, PaymentKind, Reported};
 use crate::domain::state::{
     AttemptEvent, AttemptStatus, AttemptTransition, OrderEvent, OrderStatus, OrderTransition,
 };
@@ -32,34 +32,15 @@ pub enum Applied {
     UnknownReference,
 }
 
-/// Why a payment row was written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum PaymentKind {
-    Payment,
-    Duplicate,
-    AmountMismatch,
-}
-
-impl PaymentKind {
-    fn as_str(self) -> &'static str {
-        match self {
-            PaymentKind::Payment => "payment",
-            PaymentKind::Duplicate => "duplicate",
-            PaymentKind::AmountMismatch => "amount_mismatch",
-        }
-    }
-}
-
 impl Store {
-    /// Applies a verified callback (or a querydr/query answer) in one transaction.
-    pub async fn apply_callback(
+    /// Applies a bank's report (a query answer, a recovered payment) in one transaction.
+    pub async fn apply_report(
         &self,
-        cb: &Callback,
+        report: &BankReport,
         now: DateTime<Utc>,
-        public_url: &str,
     ) -> Result<Applied, StoreError> {
         let mut tx = self.begin().await?;
-        let applied = apply_callback_in(&mut tx, cb, now, public_url).await?;
+        let applied = apply_report_in(&mut tx, report, now).await?;
         tx.commit().await?;
         Ok(applied)
     }
@@ -69,13 +50,12 @@ impl Store {
     /// callback without its row. On an error nothing is written and the caller ledgers it alone.
     pub async fn apply_callback_ledgered<'a>(
         &self,
-        cb: &Callback,
+        report: &BankReport,
         now: DateTime<Utc>,
-        public_url: &str,
         ledger: impl FnOnce(Applied) -> InboundCallback<'a>,
     ) -> Result<InboundCallback<'a>, StoreError> {
         let mut tx = self.begin().await?;
-        let applied = apply_callback_in(&mut tx, cb, now, public_url).await?;
+        let applied = apply_report_in(&mut tx, report, now).await?;
         let row = ledger(applied);
         insert_inbound(&mut tx, &row, now).await?;
         tx.commit().await?;
@@ -83,38 +63,30 @@ impl Store {
     }
 }
 
-/// `apply_callback` inside a transaction the caller commits, for operations that must apply a
+/// `apply_report` inside a transaction the caller commits, for operations that must apply a
 /// result together with other writes (an admin's settlement and its audit row).
-pub(crate) async fn apply_callback_in(
+pub(crate) async fn apply_report_in(
     tx: &mut Tx,
-    cb: &Callback,
+    report: &BankReport,
     now: DateTime<Utc>,
-    public_url: &str,
 ) -> Result<Applied, StoreError> {
     // The order's lock first, then the attempt read under it: a concurrent repeat of this
     // callback waits here and then reads what the first one wrote.
-    let Some(order_status) = lock_order_of_attempt(tx, &cb.reference).await? else {
+    let Some(order_status) = lock_order_of_attempt(tx, &report.reference).await? else {
         return Ok(Applied::UnknownReference);
     };
-    let attempt = attempt_by_reference_tx(tx, &cb.reference)
+    let attempt = attempt_by_reference_tx(tx, &report.reference)
         .await?
         .ok_or(StoreError::NotFound)?;
-    if !is_addressed_to(&attempt, cb) {
+    if !report.is_about(&attempt) {
         return Ok(Applied::UnknownReference);
     }
-    Ok(match &cb.status {
-        TxnStatus::Paid => apply_success(tx, cb, &attempt, order_status, now, public_url).await?,
-        TxnStatus::Failed { code } => apply_failure(tx, &attempt, code, now).await?,
-        TxnStatus::Cancelled => apply_failure(tx, &attempt, "cancelled", now).await?,
-        TxnStatus::Pending | TxnStatus::Refunded | TxnStatus::Unknown(_) => Applied::NotFinal,
+    Ok(match &report.outcome {
+        Reported::Paid => apply_success(tx, report, &attempt, order_status, now).await?,
+        Reported::Failed { code } => apply_failure(tx, &attempt, code, now).await?,
+        Reported::Cancelled => apply_failure(tx, &attempt, "cancelled", now).await?,
+        Reported::NotFinal(_) => Applied::NotFinal,
     })
-}
-
-/// Whether `cb` speaks of this attempt: the same bank and, for VNPAY, the attempt's own terminal
-/// (api.md: a reference of another terminal is unknown to this one, `01`).
-fn is_addressed_to(attempt: &Attempt, cb: &Callback) -> bool {
-    attempt.bank == cb.bank
-        && (cb.bank != BankCode::Vnpay || attempt.terminal_code.as_deref() == Some(&*cb.merchant))
 }
 
 async fn apply_failure(
@@ -133,11 +105,10 @@ async fn apply_failure(
 
 async fn apply_success(
     tx: &mut Tx,
-    cb: &Callback,
+    cb: &BankReport,
     attempt: &Attempt,
     order_status: OrderStatus,
     now: DateTime<Utc>,
-    public_url: &str,
 ) -> Result<Applied, StoreError> {
     let Some(txn_id) = cb.bank_txn_id.as_deref().filter(|t| !t.is_empty()) else {
         return Err(StoreError::Corrupt(
@@ -151,87 +122,123 @@ async fn apply_success(
     } else {
         PaymentKind::Payment
     };
-    let paid_at = cb.paid_at.map(|t| t.with_timezone(&Utc)).unwrap_or(now);
+    let paid_at = cb.paid_at.unwrap_or(now);
     if !insert_payment(tx, cb, attempt, txn_id, kind, paid_at, now).await? {
         return Ok(Applied::Repeat);
     }
-    let was_final = matches!(
-        attempt.status,
-        AttemptStatus::Succeeded | AttemptStatus::Failed
-    );
-    let actor = format!("bank:{}", cb.bank);
-    match kind {
-        PaymentKind::AmountMismatch => {
-            let detail = format!("{txn_id}: {} đồng against {}", cb.amount, attempt.amount);
-            record_event(
-                tx,
-                &attempt.order_id,
-                "amount_mismatch",
-                Some(order_status),
-                order_status,
-                &actor,
-                now,
-                Some(&detail),
-            )
-            .await?;
-            return Ok(Applied::AmountMismatch);
-        }
-        PaymentKind::Duplicate => {
-            transition_attempt(tx, attempt, AttemptEvent::Succeeded, Some("00"), now).await?;
-            record_event(
-                tx,
-                &attempt.order_id,
-                "duplicate_payment",
-                Some(order_status),
-                order_status,
-                &actor,
-                now,
-                Some(txn_id),
-            )
-            .await?;
-            return Ok(Applied::DuplicatePayment {
-                attempt_was_final: was_final,
-            });
-        }
-        PaymentKind::Payment => {}
-    }
-    transition_attempt(tx, attempt, AttemptEvent::Succeeded, Some("00"), now).await?;
-    match transition_locked_order(
-        tx,
-        &attempt.order_id,
+    let success = Success {
+        report: cb,
+        attempt,
+        txn_id,
         order_status,
-        OrderEvent::PaymentSucceeded,
-        &actor,
+        actor: format!("bank:{}", cb.bank),
         now,
-        public_url,
-    )
-    .await?
-    {
-        OrderTransition::To(_) | OrderTransition::ToFlagged(..) => {
-            on_tx!(tx, |c| sqlx::query(
-                "update orders set paid_at = $2 where id = $1"
-            )
-            .bind(&attempt.order_id)
-            .bind(paid_at)
-            .execute(c)
-            .await
-            .map(|r| r.rows_affected())?);
-            Ok(Applied::Paid)
-        }
-        // Unreachable while the order's lock is held (kind was chosen from its status), but the
-        // state machine has the last word: record the money as a duplicate rather than lose it.
-        OrderTransition::DuplicatePayment | OrderTransition::Refused => {
-            on_tx!(tx, |c| sqlx::query(
-                "update payments set kind = 'duplicate' where bank = $1 and bank_txn_id = $2"
-            )
-            .bind(cb.bank.as_str())
-            .bind(txn_id)
-            .execute(c)
-            .await
-            .map(|r| r.rows_affected())?);
-            Ok(Applied::DuplicatePayment {
-                attempt_was_final: was_final,
-            })
+    };
+    match kind {
+        PaymentKind::AmountMismatch => success.amount_mismatch(tx).await,
+        PaymentKind::Duplicate => success.duplicate(tx).await,
+        PaymentKind::Payment => success.payment(tx, paid_at).await,
+    }
+}
+
+/// A success whose payment row was just written, and what it does to attempt and order.
+struct Success<'a> {
+    report: &'a BankReport,
+    attempt: &'a Attempt,
+    txn_id: &'a str,
+    order_status: OrderStatus,
+    actor: String,
+    now: DateTime<Utc>,
+}
+
+impl Success<'_> {
+    /// Whether the attempt had its result before: VNPAY's "already confirmed" tells it apart.
+    fn attempt_was_final(&self) -> bool {
+        matches!(
+            self.attempt.status,
+            AttemptStatus::Succeeded | AttemptStatus::Failed
+        )
+    }
+
+    async fn event(&self, tx: &mut Tx, event: &str, detail: &str) -> Result<(), StoreError> {
+        let (order_id, status) = (&self.attempt.order_id, self.order_status);
+        record_event(
+            tx,
+            order_id,
+            event,
+            Some(status),
+            status,
+            &self.actor,
+            self.now,
+            Some(detail),
+        )
+        .await
+    }
+
+    /// Money of another amount or currency: recorded for refund, the attempt and order unmoved.
+    async fn amount_mismatch(&self, tx: &mut Tx) -> Result<Applied, StoreError> {
+        let detail = format!(
+            "{}: {} đồng against {}",
+            self.txn_id, self.report.amount, self.attempt.amount
+        );
+        self.event(tx, "amount_mismatch", &detail).await?;
+        Ok(Applied::AmountMismatch)
+    }
+
+    /// Money for an order already paid: the attempt succeeded, the money is to be refunded.
+    async fn duplicate(&self, tx: &mut Tx) -> Result<Applied, StoreError> {
+        let was_final = self.attempt_was_final();
+        transition_attempt(
+            tx,
+            self.attempt,
+            AttemptEvent::Succeeded,
+            Some("00"),
+            self.now,
+        )
+        .await?;
+        self.event(tx, "duplicate_payment", self.txn_id).await?;
+        Ok(Applied::DuplicatePayment {
+            attempt_was_final: was_final,
+        })
+    }
+
+    /// The order's payment: attempt and order move, the outbox row is written.
+    async fn payment(&self, tx: &mut Tx, paid_at: DateTime<Utc>) -> Result<Applied, StoreError> {
+        let was_final = self.attempt_was_final();
+        let (attempt, now) = (self.attempt, self.now);
+        transition_attempt(tx, attempt, AttemptEvent::Succeeded, Some("00"), now).await?;
+        let event = OrderEvent::PaymentSucceeded;
+        let order_id = &attempt.order_id;
+        match transition_locked_order(tx, order_id, self.order_status, event, &self.actor, now)
+            .await?
+        {
+            OrderTransition::To(_) | OrderTransition::ToFlagged(..) => {
+                on_tx!(tx, |c| sqlx::query(
+                    "update orders set paid_at = $2 where id = $1"
+                )
+                .bind(order_id)
+                .bind(paid_at)
+                .execute(c)
+                .await
+                .map(|r| r.rows_affected())?);
+                Ok(Applied::Paid)
+            }
+            // Unreachable while the order's lock is held (the kind was chosen from its status),
+            // but the state machine has the last word: record the money as a duplicate rather
+            // than lose it.
+            OrderTransition::DuplicatePayment | OrderTransition::Refused => {
+                on_tx!(tx, |c| sqlx::query(
+                    "update payments set kind = 'duplicate' where bank = $1 and bank_txn_id = $2"
+                )
+                .bind(self.report.bank.as_str())
+                .bind(self.txn_id)
+                .execute(c)
+                .await
+                .map(|r| r.rows_affected())?);
+                Ok(Applied::DuplicatePayment {
+                    attempt_was_final: was_final,
+                })
+            }
         }
     }
 }
@@ -239,7 +246,7 @@ async fn apply_success(
 /// Inserts the payment row; `false` when this (bank, transaction) is already recorded.
 async fn insert_payment(
     tx: &mut Tx,
-    cb: &Callback,
+    cb: &BankReport,
     attempt: &Attempt,
     txn_id: &str,
     kind: PaymentKind,

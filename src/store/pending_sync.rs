@@ -7,30 +7,33 @@
 
 use chrono::{DateTime, Utc};
 
-use super::attempts::{transition_attempt, Attempt, AttemptRow, ATTEMPT_COLUMNS};
+use super::attempts::{transition_attempt, AttemptRow, ATTEMPT_COLUMNS};
+use super::rows::{parse_col, vnd};
 use super::{on_tx, with_pool, Store, StoreError, Tx};
+use crate::domain::attempt::Attempt;
+use crate::domain::bank::{bank_code, BankCode};
 use crate::domain::state::{AttemptEvent, AttemptStatus};
+use crate::domain::Vnd;
 
 /// When to ask the bank again after a query that did not settle the attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NextQuery {
     At(DateTime<Utc>),
-    /// The result went through `apply_callback`: nothing more to ask.
+    /// The result went through `apply_report`: nothing more to ask.
     Resolved,
     /// The schedule is over and the bank never said: the attempt becomes `unknown`.
     GiveUp,
 }
 
 /// An attempt as finance staff see it in `GET /api/v1/attempts`.
-#[derive(Debug, Clone, serde::Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct AttemptSummary {
     pub id: i64,
     pub order_id: String,
-    pub bank: String,
+    pub bank: BankCode,
     pub reference: String,
-    pub status: String,
-    #[serde(serialize_with = "as_vnd")]
-    pub amount_vnd: i64,
+    pub status: AttemptStatus,
+    pub amount: Vnd,
     pub query_count: i32,
     pub last_queried_at: Option<DateTime<Utc>>,
     pub last_query_result: Option<String>,
@@ -38,9 +41,41 @@ pub struct AttemptSummary {
     pub created_at: DateTime<Utc>,
 }
 
-/// api.md: money leaves as a string of digits.
-fn as_vnd<S: serde::Serializer>(v: &i64, s: S) -> Result<S::Ok, S::Error> {
-    s.collect_str(v)
+#[derive(sqlx::FromRow)]
+struct SummaryRow {
+    id: i64,
+    order_id: String,
+    bank: String,
+    reference: String,
+    status: String,
+    amount_vnd: i64,
+    query_count: i32,
+    last_queried_at: Option<DateTime<Utc>>,
+    last_query_result: Option<String>,
+    result_code: Option<String>,
+    created_at: DateTime<Utc>,
+}
+
+impl SummaryRow {
+    fn into_domain(self) -> Result<AttemptSummary, StoreError> {
+        Ok(AttemptSummary {
+            bank: parse_col("payment_attempts.bank", &self.bank, bank_code)?,
+            status: parse_col(
+                "payment_attempts.status",
+                &self.status,
+                AttemptStatus::parse,
+            )?,
+            amount: vnd(self.amount_vnd)?,
+            id: self.id,
+            order_id: self.order_id,
+            reference: self.reference,
+            query_count: self.query_count,
+            last_queried_at: self.last_queried_at,
+            last_query_result: self.last_query_result,
+            result_code: self.result_code,
+            created_at: self.created_at,
+        })
+    }
 }
 
 /// PostgreSQL instances skip an attempt another one is claiming instead of queueing on its lock;
@@ -139,12 +174,13 @@ impl Store {
         let sql = "select id, order_id, bank, reference, status, amount_vnd, query_count,
                      last_queried_at, last_query_result, result_code, created_at
                    from payment_attempts where status = $1 order by created_at, id limit $2";
-        Ok(with_pool!(self, |pool| {
-            sqlx::query_as::<_, AttemptSummary>(sql)
+        let rows = with_pool!(self, |pool| {
+            sqlx::query_as::<_, SummaryRow>(sql)
                 .bind(status.as_str())
                 .bind(limit)
                 .fetch_all(pool)
                 .await?
-        }))
+        });
+        rows.into_iter().map(SummaryRow::into_domain).collect()
     }
 }

@@ -8,40 +8,53 @@
 //! money columns and the order (through `transition_order`, which writes the outbox row).
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
 use serde_json::json;
 
-use super::attempts::Attempt;
 use super::audit::{append_audit, Change};
 use super::orders::StoredReply;
 use super::pending_sync::attempt_by_id_tx;
-use super::rows::vnd;
+use super::rows::{parse_col, vnd};
 use super::transitions::{lock_order, record_event, transition_order};
 use super::{on_tx, with_pool, Store, StoreError, Tx};
+use crate::domain::attempt::{Attempt, PaymentKind};
+pub use crate::domain::refund::{PendingRefund, RefundOutcome, RefundedPayment};
+use crate::domain::refund::{Refund, RefundState};
 use crate::domain::state::OrderEvent;
 use crate::domain::Vnd;
 
-/// A refund as the API shows it.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
-pub struct Refund {
-    pub id: i64,
-    pub order_id: String,
-    pub payment_id: i64,
-    pub refund_ref: String,
-    #[serde(rename = "amount", serialize_with = "as_vnd")]
-    pub amount_vnd: i64,
-    pub reason: String,
-    /// `pending` (the bank accepted and said pending), `succeeded` or `failed`.
-    pub status: String,
-    pub bank_refund_id: Option<String>,
-    pub failure_reason: Option<String>,
-    pub requested_by: String,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
+#[derive(sqlx::FromRow)]
+struct RefundRow {
+    id: i64,
+    order_id: String,
+    payment_id: i64,
+    refund_ref: String,
+    amount_vnd: i64,
+    reason: String,
+    status: String,
+    bank_refund_id: Option<String>,
+    failure_reason: Option<String>,
+    requested_by: String,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
 }
 
-fn as_vnd<S: serde::Serializer>(v: &i64, s: S) -> Result<S::Ok, S::Error> {
-    s.collect_str(v)
+impl RefundRow {
+    fn into_domain(self) -> Result<Refund, StoreError> {
+        Ok(Refund {
+            amount: vnd(self.amount_vnd)?,
+            status: parse_col("refunds.status", &self.status, RefundState::parse)?,
+            id: self.id,
+            order_id: self.order_id,
+            payment_id: self.payment_id,
+            refund_ref: self.refund_ref,
+            reason: self.reason,
+            bank_refund_id: self.bank_refund_id,
+            failure_reason: self.failure_reason,
+            requested_by: self.requested_by,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        })
+    }
 }
 
 const REFUND_COLUMNS: &str = "id, order_id, payment_id, refund_ref, amount_vnd, reason, status, \
@@ -60,41 +73,10 @@ pub struct NewRefund<'a> {
     pub refund_ref: &'a str,
 }
 
-/// The payment being refunded, with the attempt the bank knows it by.
-#[derive(Debug, Clone)]
-pub struct RefundedPayment {
-    pub id: i64,
-    pub bank_txn_id: String,
-    pub amount: Vnd,
-    pub refunded: Vnd,
-    /// `payment`, `duplicate` or `amount_mismatch`.
-    pub kind: String,
-    pub attempt: Attempt,
-}
-
-/// A refund written `pending`, about to be sent to the bank.
-#[derive(Debug, Clone)]
-pub struct PendingRefund {
-    pub id: i64,
-    pub order_id: String,
-    pub refund_ref: String,
-    pub amount: Vnd,
-    pub reason: String,
-    pub payment: RefundedPayment,
-}
-
 pub enum RefundStart {
     /// The same key and request were answered before: the first reply.
     Replay(StoredReply),
     Started(Box<PendingRefund>),
-}
-
-/// What the bank said, in PayHub's terms.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RefundOutcome {
-    Succeeded { bank_refund_id: Option<String> },
-    Pending { bank_refund_id: Option<String> },
-    Failed { reason: String },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -254,7 +236,7 @@ impl Store {
                 bank_txn_id: p.bank_txn_id,
                 amount: vnd(p.amount_vnd)?,
                 refunded: vnd(p.refunded_vnd)?,
-                kind: p.kind,
+                kind: parse_col("payments.kind", &p.kind, PaymentKind::parse)?,
                 attempt,
             },
         })))
@@ -272,17 +254,16 @@ impl Store {
         key_id: i64,
         idempotency_key: &str,
         now: DateTime<Utc>,
-        public_url: &str,
     ) -> Result<StoredReply, StoreError> {
         let mut tx = self.begin().await?;
         let (status, bank_id, failure) = match outcome {
             RefundOutcome::Succeeded { bank_refund_id } => {
-                ("succeeded", bank_refund_id.as_deref(), None)
+                (RefundState::Succeeded, bank_refund_id.as_deref(), None)
             }
             RefundOutcome::Pending { bank_refund_id } => {
-                ("pending", bank_refund_id.as_deref(), None)
+                (RefundState::Pending, bank_refund_id.as_deref(), None)
             }
-            RefundOutcome::Failed { reason } => ("failed", None, Some(reason.as_str())),
+            RefundOutcome::Failed { reason } => (RefundState::Failed, None, Some(reason.as_str())),
         };
         on_tx!(&mut tx, |c| {
             sqlx::query(
@@ -290,7 +271,7 @@ impl Store {
              where id = $1 and status = 'pending'"
         )
         .bind(r.id)
-        .bind(status)
+        .bind(status.as_str())
         .bind(bank_id)
         .bind(failure)
         .bind(now)
@@ -298,8 +279,8 @@ impl Store {
         .await
         .map(|x| x.rows_affected())?
         });
-        if status == "succeeded" {
-            record_refunded_money(&mut tx, r, actor, now, public_url).await?;
+        if status == RefundState::Succeeded {
+            record_refunded_money(&mut tx, r, actor, now).await?;
         }
         let refund = refund_by_id(&mut tx, r.id).await?;
         let change = Change {
@@ -332,19 +313,21 @@ impl Store {
     /// The order's refunds, oldest first.
     pub async fn refunds_of_order(&self, order_id: &str) -> Result<Vec<Refund>, StoreError> {
         let sql = format!("select {REFUND_COLUMNS} from refunds where order_id = $1 order by id");
-        Ok(with_pool!(self, |pool| sqlx::query_as::<_, Refund>(&sql)
+        let rows = with_pool!(self, |pool| sqlx::query_as::<_, RefundRow>(&sql)
             .bind(order_id)
             .fetch_all(pool)
-            .await?))
+            .await?);
+        rows.into_iter().map(RefundRow::into_domain).collect()
     }
 }
 
 async fn refund_by_id(tx: &mut Tx, id: i64) -> Result<Refund, StoreError> {
     let sql = format!("select {REFUND_COLUMNS} from refunds where id = $1");
-    Ok(on_tx!(tx, |c| sqlx::query_as::<_, Refund>(&sql)
+    let row = on_tx!(tx, |c| sqlx::query_as::<_, RefundRow>(&sql)
         .bind(id)
         .fetch_one(c)
-        .await?))
+        .await?);
+    row.into_domain()
 }
 
 /// The money went back: the payment's (and, for the order's own payment, the order's) refunded
@@ -355,7 +338,6 @@ async fn record_refunded_money(
     r: &PendingRefund,
     actor: &str,
     now: DateTime<Utc>,
-    public_url: &str,
 ) -> Result<(), StoreError> {
     let (refunded,): (i64,) = on_tx!(tx, |c| {
         sqlx::query_as(
@@ -370,9 +352,9 @@ async fn record_refunded_money(
         "{} đồng of payment {} ({})",
         r.amount, r.payment.id, r.refund_ref
     );
-    if r.payment.kind != "payment" {
+    if r.payment.kind != PaymentKind::Payment {
         let status = lock_order(tx, &r.order_id).await?;
-        let event = format!("{}_refunded", r.payment.kind);
+        let event = format!("{}_refunded", r.payment.kind.as_str());
         return record_event(
             tx,
             &r.order_id,
@@ -394,14 +376,6 @@ async fn record_refunded_money(
     .await
     .map(|x| x.rows_affected())?);
     let full = refunded >= r.payment.amount.dong();
-    transition_order(
-        tx,
-        &r.order_id,
-        OrderEvent::Refunded { full },
-        actor,
-        now,
-        public_url,
-    )
-    .await?;
+    transition_order(tx, &r.order_id, OrderEvent::Refunded { full }, actor, now).await?;
     Ok(())
 }

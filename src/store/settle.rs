@@ -2,16 +2,16 @@
 //! payment goes through the same apply path as a bank's callback, so it is recorded exactly
 //! once on the unique (bank, bank_txn_id) key; the settlement and its audit row commit together.
 
-use bank_adapters::{Callback, CallbackDetail, TxnStatus};
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
-use super::attempts::{transition_attempt, Attempt};
+use super::attempts::transition_attempt;
 use super::audit::{append_audit, Change};
-use super::payments::{apply_callback_in, Applied};
+use super::payments::{apply_report_in, Applied};
 use super::pending_sync::attempt_by_id_tx;
 use super::transitions::lock_order;
 use super::{on_tx, Store, StoreError};
+use crate::domain::attempt::{Attempt, BankReport, Reported};
 use crate::domain::bank::BankCode;
 use crate::domain::state::{AttemptEvent, AttemptStatus};
 
@@ -41,42 +41,22 @@ impl From<sqlx::Error> for SettleError {
 }
 
 /// The payment as the bank would have reported it: the attempt's own amount and account.
-fn settled_callback(attempt: &Attempt, bank_txn_id: &str) -> Callback {
-    let merchant = attempt.terminal_code.clone().unwrap_or_default();
-    let detail = match attempt.bank {
-        BankCode::Vnpay => CallbackDetail::Vnpay {
-            response_code: None,
-            transaction_status: "00".into(),
-            transaction_type: None,
-            bank_code: None,
-            bank_tran_no: None,
-            card_type: None,
-        },
-        BankCode::Vcb => CallbackDetail::Vcb {
-            event_id: None,
-            payment_id: attempt.bank_payment_id.clone().unwrap_or_default(),
-            failure_reason: None,
-        },
-        BankCode::Bidv => CallbackDetail::Bidv {
-            channel: String::new(),
-        },
-    };
-    // VNPAY settles a terminal, the others credit the account (Callback::credit_account).
+fn settled_report(attempt: &Attempt, bank_txn_id: &str) -> BankReport {
+    // VNPAY settles a terminal, the others credit the account (BankReport::credit_account).
     let credit_account = match attempt.bank {
         BankCode::Vnpay => attempt.terminal_code.clone(),
         BankCode::Vcb | BankCode::Bidv => Some(attempt.account_no.clone()),
     };
-    Callback {
+    BankReport {
         bank: attempt.bank,
-        merchant,
+        merchant: attempt.terminal_code.clone().unwrap_or_default(),
         reference: attempt.reference.clone(),
         bank_txn_id: Some(bank_txn_id.to_owned()),
         amount: attempt.amount,
         currency_is_vnd: true,
-        status: TxnStatus::Paid,
+        outcome: Reported::Paid,
         paid_at: None,
         credit_account,
-        detail,
     }
 }
 
@@ -90,7 +70,6 @@ impl Store {
         note: &str,
         actor: &str,
         now: DateTime<Utc>,
-        public_url: &str,
     ) -> Result<Attempt, SettleError> {
         let mut tx = self.begin().await?;
         let attempt = attempt_by_id_tx(&mut tx, id)
@@ -112,8 +91,8 @@ impl Store {
         let mut after = json!({"status": if event == AttemptEvent::SettledPaid { "succeeded" } else { "failed" },
             "note": note});
         if let Settlement::Paid { bank_txn_id } = settlement {
-            let cb = settled_callback(&attempt, bank_txn_id);
-            let applied = apply_callback_in(&mut tx, &cb, now, public_url).await?;
+            let report = settled_report(&attempt, bank_txn_id);
+            let applied = apply_report_in(&mut tx, &report, now).await?;
             if applied == Applied::Repeat {
                 return Err(SettleError::AlreadyRecorded(bank_txn_id.clone()));
             }

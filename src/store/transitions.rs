@@ -47,10 +47,9 @@ pub(crate) async fn transition_order(
     event: OrderEvent,
     actor: &str,
     now: DateTime<Utc>,
-    public_url: &str,
 ) -> Result<OrderTransition, StoreError> {
     let from = lock_order(tx, order_id).await?;
-    transition_locked_order(tx, order_id, from, event, actor, now, public_url).await
+    transition_locked_order(tx, order_id, from, event, actor, now).await
 }
 
 /// [`transition_order`] for an order this transaction has already locked and found in `from`.
@@ -61,7 +60,6 @@ pub(crate) async fn transition_locked_order(
     event: OrderEvent,
     actor: &str,
     now: DateTime<Utc>,
-    public_url: &str,
 ) -> Result<OrderTransition, StoreError> {
     let transition = order_transition(from, event);
     let (to, review) = match transition {
@@ -93,7 +91,7 @@ pub(crate) async fn transition_locked_order(
         review,
     )
     .await?;
-    enqueue_notification(tx, order_id, to, now, public_url).await?;
+    enqueue_notification(tx, order_id, to, now).await?;
     Ok(transition)
 }
 
@@ -134,14 +132,14 @@ pub(crate) async fn record_event(
     Ok(())
 }
 
-/// Writes the outbox row for the agency's dossier system, with the order as it now is, and a
-/// CONFIRM for the partner of the previous platform when an INIT order becomes paid.
+/// Writes the outbox row for the agency's dossier system, with the order as it now is (its
+/// snapshot: the notifier adds the links when it sends), and a CONFIRM for the partner of the
+/// previous platform when an INIT order becomes paid.
 async fn enqueue_notification(
     tx: &mut Tx,
     order_id: &str,
     status: OrderStatus,
     now: DateTime<Utc>,
-    public_url: &str,
 ) -> Result<(), StoreError> {
     let order = load_order(tx, order_id)
         .await?
@@ -158,7 +156,7 @@ async fn enqueue_notification(
     let Some((Some(url),)) = url else {
         return Ok(());
     };
-    let payload = order.to_json(public_url).to_string();
+    let payload = order.snapshot().to_string();
     on_tx!(tx, |c| sqlx::query(
         "insert into notifications (order_id, event, target, url, payload, status, attempts,
            next_attempt_at, lease_until, created_at)
@@ -183,10 +181,9 @@ impl super::Store {
         event: OrderEvent,
         actor: &str,
         now: DateTime<Utc>,
-        public_url: &str,
     ) -> Result<OrderTransition, StoreError> {
         let mut tx = self.begin().await?;
-        let transition = transition_order(&mut tx, order_id, event, actor, now, public_url).await?;
+        let transition = transition_order(&mut tx, order_id, event, actor, now).await?;
         tx.commit().await?;
         Ok(transition)
     }
@@ -197,7 +194,6 @@ impl super::Store {
         &self,
         now: DateTime<Utc>,
         limit: i64,
-        public_url: &str,
     ) -> Result<usize, StoreError> {
         let due: Vec<(String,)> = super::with_pool!(self, |pool| sqlx::query_as(
             "select id from orders where status = 'pending' and expires_at <= $1
@@ -210,7 +206,7 @@ impl super::Store {
         let mut expired = 0;
         for (id,) in due {
             let t = self
-                .apply_order_event(&id, OrderEvent::Expire, "expiry", now, public_url)
+                .apply_order_event(&id, OrderEvent::Expire, "expiry", now)
                 .await?;
             if matches!(t, OrderTransition::To(_)) {
                 expired += 1;

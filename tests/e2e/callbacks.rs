@@ -464,10 +464,9 @@ async fn a_payment_after_expiry_marks_the_order_paid_and_flagged(backend: Backen
     let (order, page) = checkout(&app, "000.00.12.H29-1", "vnpay").await;
     let id = order["id"].as_str().unwrap();
     app.clock.advance(chrono::Duration::minutes(31));
-    let url = app.config.server.public_url.clone();
     assert_eq!(
         app.store
-            .expire_due_orders(app.clock.now(), 10, &url)
+            .expire_due_orders(app.clock.now(), 10)
             .await
             .unwrap(),
         1

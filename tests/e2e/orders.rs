@@ -346,17 +346,13 @@ async fn orders_past_their_expiry_are_expired_once(backend: Backend) {
     }
     app.clock.advance(Duration::minutes(6));
     let now = app.clock.now();
-    let url = app.config.server.public_url.clone();
     // Two instances sweep at the same moment: each order is expired by exactly one of them.
     let (a, b) = tokio::join!(
-        app.store.expire_due_orders(now, 100, &url),
-        app.store.expire_due_orders(now, 100, &url)
+        app.store.expire_due_orders(now, 100),
+        app.store.expire_due_orders(now, 100)
     );
     assert_eq!(a.unwrap() + b.unwrap(), 4);
-    assert_eq!(
-        app.store.expire_due_orders(now, 100, &url).await.unwrap(),
-        0
-    );
+    assert_eq!(app.store.expire_due_orders(now, 100).await.unwrap(), 0);
     let expired: Value = app
         .get("/api/v1/orders?status=expired", &app.admin_key)
         .await

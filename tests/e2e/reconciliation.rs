@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use bank_adapters::simulator::Faults;
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use payhub::app::AppState;
 use payhub::clock::vietnam;
 use payhub::config::Config;
-use payhub::http::AppState;
 use payhub::recon::fetch::Backoff;
 use payhub::scheduler::{run_due, JobOutcome, LEASE};
 use payhub::store::Store;

@@ -3,7 +3,7 @@
 
 use bank_adapters::simulator::Faults;
 use chrono::Duration;
-use payhub::http::AppState;
+use payhub::app::AppState;
 use payhub::pending_sync::{sync_pass, SCHEDULE_MINUTES};
 use serde_json::{json, Value};
 

@@ -30,11 +30,13 @@ impl RegisterCode {
 }
 
 /// `MaLoi` of BIDV's reply to a query (§4) or refund (§5). The spec lists no codes for these but
-/// `00`; `97` and `99` are read as in every other BIDV message.
+/// `00`; `01`, `97` and `99` are read as in every other BIDV message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ReplyCode {
     /// `00`.
     Ok,
+    /// `01`: BIDV knows no such bill (§2 and §3 give `01` this meaning).
+    BillNotFound,
     /// `97`: BIDV says our checksum is wrong.
     BadChecksum,
     /// `99`.
@@ -48,6 +50,7 @@ impl ReplyCode {
     pub fn parse(ma_loi: &str) -> ReplyCode {
         match ma_loi {
             "00" => ReplyCode::Ok,
+            "01" => ReplyCode::BillNotFound,
             "97" => ReplyCode::BadChecksum,
             "99" => ReplyCode::Error,
             other => ReplyCode::Unknown(other.to_owned()),

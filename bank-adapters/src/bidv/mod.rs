@@ -32,6 +32,35 @@ use crate::compact_time;
 use crate::signing::{verify_hmac_sha256_hex, HexCase};
 use wire::Fields;
 
+/// Bill registration (bidv.md §1): `POST {base}` + this.
+pub const REGISTER_PATH: &str = "/thuho/v1/bill/register";
+/// Bill query (bidv.md §4).
+pub const QUERY_PATH: &str = "/thuho/v1/bill/query";
+/// Refund (bidv.md §5).
+pub const REFUND_PATH: &str = "/thuho/v1/refund";
+/// Daily statement (bidv.md §6).
+pub const STATEMENT_PATH: &str = "/thuho/v1/statement";
+
+/// The statement of `date` for `partner` (bidv.md §6): `GET {base}` + this.
+pub fn statement_path(partner: &Partner, date: chrono::NaiveDate) -> String {
+    format!(
+        "{STATEMENT_PATH}?MaDoiTac={}&Ngay={}",
+        wire::percent_encode(partner.code),
+        date.format("%Y%m%d")
+    )
+}
+
+/// `NoiDung` and `LyDo` as bidv.md writes them: ASCII without diacritics ("Le phi ho so …"), at
+/// most 255 characters.
+pub fn plain_text(text: &str) -> String {
+    crate::text::plain_ascii(text, 255, &[])
+}
+
+/// `TenKhachHang` as bidv.md §2 writes it: upper-case ASCII without diacritics ("NGUYEN VAN A").
+pub fn customer_name(name: &str) -> String {
+    crate::text::plain_ascii(name, 255, &[]).to_uppercase()
+}
+
 /// PayHub's BIDV partner credentials (bidv.md: `MaDoiTac` and `secret`), borrowed from config.
 #[derive(Clone, Copy)]
 pub struct Partner<'a> {

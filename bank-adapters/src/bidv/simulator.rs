@@ -212,10 +212,10 @@ fn refusal_code(error: &BidvError) -> &'static str {
 /// The simulator's routes, for serving it or embedding it in another router.
 pub fn router(sim: Simulator) -> Router {
     Router::new()
-        .route("/thuho/v1/bill/register", post(register::register))
-        .route("/thuho/v1/bill/query", post(query::query))
-        .route("/thuho/v1/refund", post(refund::refund))
-        .route("/thuho/v1/statement", get(statement::statement))
+        .route(super::REGISTER_PATH, post(register::register))
+        .route(super::QUERY_PATH, post(query::query))
+        .route(super::REFUND_PATH, post(refund::refund))
+        .route(super::STATEMENT_PATH, get(statement::statement))
         .route("/pay", get(pay::show))
         .route("/sim/pay/{bill}", post(pay::submit))
         .route("/sim/bidv/pay-by-code", post(pay::pay_by_code_route))

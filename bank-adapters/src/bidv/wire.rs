@@ -187,3 +187,16 @@ pub fn refund_status(trang_thai: &str) -> RefundStatus {
         other => RefundStatus::Unknown(other.to_owned()),
     }
 }
+
+/// RFC 3986 percent-encoding of a query value: unreserved characters kept, every other byte `%XX`.
+pub fn percent_encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

@@ -24,6 +24,20 @@ pub use payments::{
 pub use signed::{sign_headers, verify_signed, Reply, SignedHeaders};
 pub use statement::parse_statement;
 
+/// Where payments are created (vcb.md §1): `POST {base}` + this.
+pub const PAYMENTS_PATH: &str = "/v1/payments";
+
+/// The statement of `date` (vcb.md §5): `GET {base}` + this.
+pub fn statement_path(date: chrono::NaiveDate) -> String {
+    format!("/v1/statements?date={}", date.format("%Y-%m-%d"))
+}
+
+/// A payment's `description` or a refund's `reason` as vcb.md writes them: ASCII without
+/// diacritics ("Le phi ho so …"), at most 255 characters.
+pub fn plain_text(text: &str) -> String {
+    crate::text::plain_ascii(text, 255, &[])
+}
+
 /// PayHub's VCB merchant credentials (vcb.md: `merchantId` and `secret`), borrowed from config.
 #[derive(Clone, Copy)]
 pub struct Merchant<'a> {

@@ -238,7 +238,7 @@ fn payment_body(payment: &Payment, txn: Option<&Transaction>, event_id: Option<&
 pub fn router(sim: Simulator) -> Router {
     Router::new()
         .route(
-            "/v1/payments",
+            super::PAYMENTS_PATH,
             post(create::create).get(query::by_order_ref),
         )
         .route("/v1/payments/{payment_id}", get(query::by_payment_id))

@@ -24,6 +24,27 @@ pub use querydr::{querydr_body, verify_querydr_response, QueryDrAnswer, QueryDrR
 pub use refund::{refund_body, verify_refund_response, RefundAnswer, RefundKind, RefundRequest};
 pub use statement::parse_statement;
 
+/// The reference statement's path (PayHub's layout, not VNPAY's: vnpay.md §4 says VNPAY has no
+/// statement API), beside the merchant API on the same host.
+pub const STATEMENT_PATH: &str = "/merchant_webapi/statement";
+
+/// Where the statement of `date` is fetched: [`STATEMENT_PATH`] on the host of `api_url`, the
+/// merchant API's address. `None` when `api_url` is not an absolute `http(s)` URL.
+pub fn statement_url(api_url: &str, date: chrono::NaiveDate) -> Option<String> {
+    let (scheme, rest) = api_url.split_once("://")?;
+    let host = rest
+        .split(['/', '?', '#'])
+        .next()
+        .filter(|h| !h.is_empty())?;
+    if scheme != "http" && scheme != "https" {
+        return None;
+    }
+    Some(format!(
+        "{scheme}://{host}{STATEMENT_PATH}?date={}",
+        date.format("%Y%m%d")
+    ))
+}
+
 /// One VNPAY terminal's credentials (vnpay.md: `TmnCode`, 8 characters, and `HashSecret`).
 /// Borrowed from the hub's configuration so the secret is never copied.
 #[derive(Clone, Copy)]

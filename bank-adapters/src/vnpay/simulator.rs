@@ -39,8 +39,7 @@ mod statement;
 pub const PAY_PATH: &str = "/paymentv2/vpcpay.html";
 /// The JSON API's path: PayHub's `api_url` is `{base}` + this.
 pub const API_PATH: &str = "/merchant_webapi/api/transaction";
-/// The reference statement's path (PayHub's layout, not VNPAY's: vnpay.md §4).
-pub const STATEMENT_PATH: &str = "/merchant_webapi/statement";
+pub use super::STATEMENT_PATH;
 
 /// vnpay.md §2: "it retries up to 10 times" after the first attempt.
 pub const SPEC_RETRIES: usize = 10;

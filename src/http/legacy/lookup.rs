@@ -7,9 +7,9 @@ use secrecy::ExposeSecret;
 use serde_json::Value;
 
 use super::{authenticate, json_reply, parse_message};
+use crate::app::AppState;
 use crate::domain::order::Order;
 use crate::domain::state::OrderStatus;
-use crate::http::AppState;
 use crate::legacy::bank_short_code;
 use crate::legacy::checksum::legacy_time;
 use crate::legacy::wire::{query_reply, short_reply, LookupRequest, QueryStatus, ReplyCode};

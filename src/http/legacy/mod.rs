@@ -13,7 +13,7 @@ use secrecy::ExposeSecret;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use super::AppState;
+use crate::app::AppState;
 use crate::config::LegacyPartner;
 use crate::legacy::checksum::{legacy_time, verify};
 use crate::legacy::wire::{short_reply, Envelope, ReplyCode};

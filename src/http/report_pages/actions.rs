@@ -8,9 +8,9 @@ use serde::Deserialize;
 
 use super::super::error::ApiError;
 use super::super::reports::{csv_report, resolve_with_note, xlsx_report};
-use super::super::AppState;
 use super::session::{csrf_refused, see_other, unavailable, StaffSession};
 use super::views::{error_page, forbidden};
+use crate::app::AppState;
 use crate::domain::keys::Role;
 
 #[derive(Deserialize)]

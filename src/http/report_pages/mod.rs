@@ -32,7 +32,7 @@
 use axum::routing::{get, post};
 use axum::Router;
 
-use super::AppState;
+use crate::app::AppState;
 
 mod actions;
 mod run;

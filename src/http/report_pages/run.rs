@@ -11,10 +11,10 @@ use serde::Deserialize;
 
 use super::super::pages::page;
 use super::super::reports::summary;
-use super::super::AppState;
 use super::runs::run_row;
 use super::session::{unavailable, StaffSession};
 use super::views::{error_page, given, local_time, staff, vnd};
+use crate::app::AppState;
 use crate::recon::summary::{label, Summary};
 use crate::store::reconciliation::{Discrepancy, DiscrepancyFilter};
 

@@ -9,9 +9,9 @@ use minijinja::context;
 use serde::Deserialize;
 
 use super::super::pages::{message, page};
-use super::super::AppState;
 use super::session::{unavailable, StaffSession};
 use super::views::{bank_name, given, local_time, run_status, staff};
+use crate::app::AppState;
 use crate::domain::bank::{bank_code, display_name, BankCode};
 use crate::store::reconciliation::{Run, RunFilter};
 

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use subtle::ConstantTimeEq;
 
 use super::super::pages::{message, page};
-use super::super::AppState;
+use crate::app::AppState;
 use crate::domain::keys::Role;
 use crate::store::sessions::{random_token, Session};
 

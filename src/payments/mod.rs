@@ -1,0 +1,6 @@
+//! The payment operations a handler calls: start a payment at the citizen's chosen bank, and
+//! refund a payment. Each is the whole business step (records, bank call, outcome), so handlers
+//! only extract, call and respond.
+
+pub mod refund;
+pub mod start;
