@@ -11,42 +11,8 @@ use serde_json::json;
 
 use super::audit::{append_audit, Change};
 use super::rows::vnd;
-use super::{with_pool, write_tx, Store, StoreError};
+use super::{on_tx, with_pool, Store, StoreError, Tx};
 use crate::domain::bank::BankCode;
-
-/// Inserts one discrepancy of `run_id` on `conn` (a transaction of either backend).
-macro_rules! insert_discrepancy {
-    ($conn:expr, $run_id:expr, $d:expr) => {{
-        let d: &DiscrepancyFacts = $d;
-        sqlx::query(
-            "insert into discrepancies (run_id, class, agency_code, reference, bank_txn_id,
-               order_id, amount_vnd, line_no, bank_amount_vnd, bank_status, bank_at,
-               credited_account, payment_ref, payhub_amount_vnd, payhub_status, payhub_at,
-               expected_accounts, detail_json)
-             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
-        )
-        .bind($run_id)
-        .bind(&d.class)
-        .bind(d.agency_code.as_deref())
-        .bind(&d.reference)
-        .bind(d.bank_txn_id.as_deref())
-        .bind(d.order_id.as_deref())
-        .bind(d.amount_vnd)
-        .bind(d.line_no)
-        .bind(d.bank_amount_vnd)
-        .bind(d.bank_status.as_deref())
-        .bind(d.bank_at)
-        .bind(d.credited_account.as_deref())
-        .bind(d.payment_ref.as_deref())
-        .bind(d.payhub_amount_vnd)
-        .bind(d.payhub_status.as_deref())
-        .bind(d.payhub_at)
-        .bind(d.expected_accounts.as_deref())
-        .bind(&d.detail_json)
-        .execute($conn)
-        .await?;
-    }};
-}
 
 /// How a run got its statement.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -329,7 +295,8 @@ impl Store {
 
     /// Records a run as `running`, before its records are read and reconciled.
     pub async fn start_run(&self, new: &NewRun<'_>, now: DateTime<Utc>) -> Result<i64, StoreError> {
-        let (id,): (i64,) = write_tx!(self, |tx| sqlx::query_as(
+        let mut tx = self.begin().await?;
+        let (id,): (i64,) = on_tx!(&mut tx, |c| sqlx::query_as(
             "insert into reconciliation_runs (bank, business_date, status, source, started_by,
                started_at, file_name, file_sha256, statement_lines, payhub_records)
              values ($1, $2, 'running', $3, $4, $5, $6, $7, $8, 0) returning id"
@@ -342,8 +309,9 @@ impl Store {
         .bind(new.file_name)
         .bind(new.file_sha256)
         .bind(new.statement_lines)
-        .fetch_one(&mut *tx)
+        .fetch_one(c)
         .await?);
+        tx.commit().await?;
         Ok(id)
     }
 
@@ -359,41 +327,44 @@ impl Store {
         discrepancies: &[DiscrepancyFacts],
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        write_tx!(self, |tx| {
-            for t in totals {
-                sqlx::query(
-                    "insert into reconciliation_totals (run_id, class, agency_code, entries, sum_vnd)
-                     values ($1, $2, $3, $4, $5)",
-                )
-                .bind(run_id)
-                .bind(&t.class)
-                .bind(t.agency_code.as_deref())
-                .bind(t.entries)
-                .bind(t.sum.dong())
-                .execute(&mut *tx)
-                .await?;
-            }
-            for d in discrepancies {
-                insert_discrepancy!(&mut *tx, run_id, d);
-            }
-            sqlx::query(
-                "update reconciliation_runs set is_current = false
-                 where (bank, business_date) = (select bank, business_date from reconciliation_runs where id = $1)",
+        let mut tx = self.begin().await?;
+        for t in totals {
+            on_tx!(&mut tx, |c| sqlx::query(
+                "insert into reconciliation_totals (run_id, class, agency_code, entries, sum_vnd)
+                 values ($1, $2, $3, $4, $5)"
             )
             .bind(run_id)
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query(
-                "update reconciliation_runs set status = 'succeeded', is_current = true,
-                   finished_at = $2, payhub_records = $3 where id = $1",
-            )
-            .bind(run_id)
-            .bind(now)
-            .bind(payhub_records)
-            .execute(&mut *tx)
-            .await?;
-        });
-        Ok(())
+            .bind(&t.class)
+            .bind(t.agency_code.as_deref())
+            .bind(t.entries)
+            .bind(t.sum.dong())
+            .execute(c)
+            .await
+            .map(|_| ())?);
+        }
+        for d in discrepancies {
+            insert_discrepancy(&mut tx, run_id, d).await?;
+        }
+        on_tx!(&mut tx, |c| sqlx::query(
+            "update reconciliation_runs set is_current = false
+             where (bank, business_date) =
+               (select bank, business_date from reconciliation_runs where id = $1)"
+        )
+        .bind(run_id)
+        .execute(c)
+        .await
+        .map(|_| ())?);
+        on_tx!(&mut tx, |c| sqlx::query(
+            "update reconciliation_runs set status = 'succeeded', is_current = true,
+               finished_at = $2, payhub_records = $3 where id = $1"
+        )
+        .bind(run_id)
+        .bind(now)
+        .bind(payhub_records)
+        .execute(c)
+        .await
+        .map(|_| ())?);
+        tx.commit().await
     }
 
     /// A run that started but could not finish; its day keeps its current run.
@@ -403,17 +374,18 @@ impl Store {
         error: &str,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        write_tx!(self, |tx| {
-            sqlx::query(
-            "update reconciliation_runs set status = 'failed', finished_at = $2, error = $3 where id = $1"
+        let mut tx = self.begin().await?;
+        on_tx!(&mut tx, |c| sqlx::query(
+            "update reconciliation_runs set status = 'failed', finished_at = $2, error = $3
+             where id = $1"
         )
         .bind(run_id)
         .bind(now)
         .bind(error)
-        .execute(&mut *tx)
-        .await?;
-        });
-        Ok(())
+        .execute(c)
+        .await
+        .map(|_| ())?);
+        tx.commit().await
     }
 
     pub async fn run(&self, id: i64) -> Result<Option<Run>, StoreError> {
@@ -503,38 +475,39 @@ impl Store {
             "update discrepancies set resolved_at = $2, resolved_by = $3, note = $4
              where id = $1 and resolved_at is null returning {DISCREPANCY_COLUMNS}"
         );
-        write_tx!(self, |tx| {
-            let resolved: Option<Discrepancy> = sqlx::query_as(&sql)
-                .bind(id)
-                .bind(now)
-                .bind(actor)
-                .bind(note)
-                .fetch_optional(&mut *tx)
-                .await?;
-            let Some(resolved) = resolved else {
-                let exists: Option<(i64,)> =
-                    sqlx::query_as("select id from discrepancies where id = $1")
-                        .bind(id)
-                        .fetch_optional(&mut *tx)
-                        .await?;
-                return Err(match exists {
-                    Some(_) => ResolveError::AlreadyResolved(id),
-                    None => ResolveError::Store(StoreError::NotFound),
-                });
-            };
-            let change = Change {
-                actor,
-                action: "discrepancy.resolved",
-                subject: format!("discrepancy:{id}"),
-                before: Some(
-                    json!({"run_id": resolved.run_id, "class": resolved.facts.class,
-                    "reference": resolved.facts.reference, "resolved_at": null}),
-                ),
-                after: Some(json!({"resolved_at": now, "resolved_by": actor, "note": note})),
-            };
-            append_audit!(&mut *tx, now, change);
-            Ok(resolved)
-        })
+        let mut tx = self.begin().await?;
+        let resolved: Option<Discrepancy> = on_tx!(&mut tx, |c| sqlx::query_as(&sql)
+            .bind(id)
+            .bind(now)
+            .bind(actor)
+            .bind(note)
+            .fetch_optional(c)
+            .await?);
+        let Some(resolved) = resolved else {
+            let exists: Option<(i64,)> = on_tx!(&mut tx, |c| sqlx::query_as(
+                "select id from discrepancies where id = $1"
+            )
+            .bind(id)
+            .fetch_optional(c)
+            .await?);
+            return Err(match exists {
+                Some(_) => ResolveError::AlreadyResolved(id),
+                None => ResolveError::Store(StoreError::NotFound),
+            });
+        };
+        let change = Change {
+            actor,
+            action: "discrepancy.resolved",
+            subject: format!("discrepancy:{id}"),
+            before: Some(
+                json!({"run_id": resolved.run_id, "class": resolved.facts.class,
+                "reference": resolved.facts.reference, "resolved_at": null}),
+            ),
+            after: Some(json!({"resolved_at": now, "resolved_by": actor, "note": note})),
+        };
+        on_tx!(&mut tx, |c| append_audit!(c, now, change));
+        tx.commit().await?;
+        Ok(resolved)
     }
 
     /// Claims `(job, slot)` for this instance until `lease_until`: `true` for exactly one
@@ -548,7 +521,8 @@ impl Store {
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        let claimed = write_tx!(self, |tx| sqlx::query(
+        let mut tx = self.begin().await?;
+        let claimed = on_tx!(&mut tx, |c| sqlx::query(
             "insert into job_runs (job, slot, claimed_at, claimed_by, lease_until)
              values ($1, $2, $3, $4, $5)
              on conflict (job, slot) do update
@@ -562,9 +536,10 @@ impl Store {
         .bind(now)
         .bind(claimed_by)
         .bind(lease_until)
-        .execute(&mut *tx)
+        .execute(c)
         .await?
         .rows_affected());
+        tx.commit().await?;
         Ok(claimed == 1)
     }
 
@@ -576,7 +551,8 @@ impl Store {
         claimed_by: &str,
         lease_until: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        let renewed = write_tx!(self, |tx| sqlx::query(
+        let mut tx = self.begin().await?;
+        let renewed = on_tx!(&mut tx, |c| sqlx::query(
             "update job_runs set lease_until = $4
              where job = $1 and slot = $2 and claimed_by = $3 and finished_at is null"
         )
@@ -584,9 +560,10 @@ impl Store {
         .bind(slot)
         .bind(claimed_by)
         .bind(lease_until)
-        .execute(&mut *tx)
+        .execute(c)
         .await?
         .rows_affected());
+        tx.commit().await?;
         Ok(renewed == 1)
     }
 
@@ -600,7 +577,8 @@ impl Store {
         detail: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        write_tx!(self, |tx| sqlx::query(
+        let mut tx = self.begin().await?;
+        on_tx!(&mut tx, |c| sqlx::query(
             "update job_runs set finished_at = $3, outcome = $4, run_id = $5, detail = $6
              where job = $1 and slot = $2"
         )
@@ -610,9 +588,46 @@ impl Store {
         .bind(outcome)
         .bind(run_id)
         .bind(detail)
-        .execute(&mut *tx)
+        .execute(c)
         .await
-        .map(|r| r.rows_affected())?);
-        Ok(())
+        .map(|_| ())?);
+        tx.commit().await
     }
+}
+
+/// Inserts one discrepancy of `run_id` in the transaction that finishes the run.
+async fn insert_discrepancy(
+    tx: &mut Tx,
+    run_id: i64,
+    d: &DiscrepancyFacts,
+) -> Result<(), StoreError> {
+    on_tx!(tx, |c| sqlx::query(
+        "insert into discrepancies (run_id, class, agency_code, reference, bank_txn_id,
+           order_id, amount_vnd, line_no, bank_amount_vnd, bank_status, bank_at,
+           credited_account, payment_ref, payhub_amount_vnd, payhub_status, payhub_at,
+           expected_accounts, detail_json)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"
+    )
+    .bind(run_id)
+    .bind(&d.class)
+    .bind(d.agency_code.as_deref())
+    .bind(&d.reference)
+    .bind(d.bank_txn_id.as_deref())
+    .bind(d.order_id.as_deref())
+    .bind(d.amount_vnd)
+    .bind(d.line_no)
+    .bind(d.bank_amount_vnd)
+    .bind(d.bank_status.as_deref())
+    .bind(d.bank_at)
+    .bind(d.credited_account.as_deref())
+    .bind(d.payment_ref.as_deref())
+    .bind(d.payhub_amount_vnd)
+    .bind(d.payhub_status.as_deref())
+    .bind(d.payhub_at)
+    .bind(d.expected_accounts.as_deref())
+    .bind(&d.detail_json)
+    .execute(c)
+    .await
+    .map(|_| ())?);
+    Ok(())
 }
