@@ -1,5 +1,5 @@
-//! Reconciliation runs, their totals and discrepancies, what a run reads from PayHub's own
-//! records, and the `job_runs` claims of the scheduler.
+//! Reconciliation runs, their totals and discrepancies, and what a run reads from PayHub's own
+//! records.
 //!
 //! A run's results (totals, discrepancies, the day's "current" flag) are written in one
 //! transaction by `finish_run`; before that the run exists only as a `running` row, so a
@@ -508,90 +508,6 @@ impl Store {
         on_tx!(&mut tx, |c| append_audit!(c, now, change));
         tx.commit().await?;
         Ok(resolved)
-    }
-
-    /// Claims `(job, slot)` for this instance until `lease_until`: `true` for exactly one
-    /// claimer (STYLE rule 10). A slot claimed before is claimed again only if its job never
-    /// finished and its lease has run out: the instance running it died.
-    pub async fn claim_job(
-        &self,
-        job: &str,
-        slot: &str,
-        claimed_by: &str,
-        now: DateTime<Utc>,
-        lease_until: DateTime<Utc>,
-    ) -> Result<bool, StoreError> {
-        let mut tx = self.begin().await?;
-        let claimed = on_tx!(&mut tx, |c| sqlx::query(
-            "insert into job_runs (job, slot, claimed_at, claimed_by, lease_until)
-             values ($1, $2, $3, $4, $5)
-             on conflict (job, slot) do update
-               set claimed_at = excluded.claimed_at, claimed_by = excluded.claimed_by,
-                   lease_until = excluded.lease_until
-               where job_runs.finished_at is null
-                 and (job_runs.lease_until is null or job_runs.lease_until < excluded.claimed_at)"
-        )
-        .bind(job)
-        .bind(slot)
-        .bind(now)
-        .bind(claimed_by)
-        .bind(lease_until)
-        .execute(c)
-        .await?
-        .rows_affected());
-        tx.commit().await?;
-        Ok(claimed == 1)
-    }
-
-    /// Extends the lease of a running job this instance holds; `false` if it is no longer its.
-    pub async fn renew_job_lease(
-        &self,
-        job: &str,
-        slot: &str,
-        claimed_by: &str,
-        lease_until: DateTime<Utc>,
-    ) -> Result<bool, StoreError> {
-        let mut tx = self.begin().await?;
-        let renewed = on_tx!(&mut tx, |c| sqlx::query(
-            "update job_runs set lease_until = $4
-             where job = $1 and slot = $2 and claimed_by = $3 and finished_at is null"
-        )
-        .bind(job)
-        .bind(slot)
-        .bind(claimed_by)
-        .bind(lease_until)
-        .execute(c)
-        .await?
-        .rows_affected());
-        tx.commit().await?;
-        Ok(renewed == 1)
-    }
-
-    /// Records how a claimed job ended.
-    pub async fn finish_job(
-        &self,
-        job: &str,
-        slot: &str,
-        outcome: &str,
-        run_id: Option<i64>,
-        detail: Option<&str>,
-        now: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        let mut tx = self.begin().await?;
-        on_tx!(&mut tx, |c| sqlx::query(
-            "update job_runs set finished_at = $3, outcome = $4, run_id = $5, detail = $6
-             where job = $1 and slot = $2"
-        )
-        .bind(job)
-        .bind(slot)
-        .bind(now)
-        .bind(outcome)
-        .bind(run_id)
-        .bind(detail)
-        .execute(c)
-        .await
-        .map(|_| ())?);
-        tx.commit().await
     }
 }
 
