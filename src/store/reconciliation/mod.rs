@@ -36,6 +36,38 @@ impl RunSource {
     }
 }
 
+/// Where a run is (migration 0004's check): `running` from `start_run` until `finish_run` makes
+/// it `succeeded` or `fail_run` makes it `failed`. Serialized as the stored text (api.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RunStatus {
+    Running,
+    Succeeded,
+    Failed,
+}
+
+impl RunStatus {
+    pub const ALL: [RunStatus; 3] = [RunStatus::Running, RunStatus::Succeeded, RunStatus::Failed];
+
+    pub fn parse(text: &str) -> Option<RunStatus> {
+        RunStatus::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunStatus::Running => "running",
+            RunStatus::Succeeded => "succeeded",
+            RunStatus::Failed => "failed",
+        }
+    }
+}
+
+impl std::fmt::Display for RunStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A run about to start: its statement parsed, its records not yet read.
 pub struct NewRun<'a> {
     pub bank: BankCode,
@@ -47,13 +79,13 @@ pub struct NewRun<'a> {
     pub statement_lines: i32,
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Run {
     pub id: i64,
     pub bank: String,
     #[serde(rename = "date")]
     pub business_date: NaiveDate,
-    pub status: String,
+    pub status: RunStatus,
     pub source: String,
     pub started_by: String,
     pub started_at: DateTime<Utc>,
@@ -137,5 +169,23 @@ pub enum ResolveError {
 impl From<sqlx::Error> for ResolveError {
     fn from(e: sqlx::Error) -> Self {
         ResolveError::Store(e.into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_run_status_reads_back_from_its_stored_text_and_serializes_to_it() {
+        for status in RunStatus::ALL {
+            assert_eq!(RunStatus::parse(status.as_str()), Some(status));
+            assert_eq!(status.to_string(), status.as_str());
+            assert_eq!(
+                serde_json::to_value(status).unwrap(),
+                serde_json::json!(status.as_str())
+            );
+        }
+        assert_eq!(RunStatus::parse("done"), None);
     }
 }

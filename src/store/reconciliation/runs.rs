@@ -1,16 +1,55 @@
 //! A run's life: started as `running`, then finished with its results or failed; and reading
 //! runs and their totals back.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
 use super::discrepancies::insert_discrepancy;
-use super::{DiscrepancyFacts, NewRun, Run, RunFilter, Total};
+use super::{DiscrepancyFacts, NewRun, Run, RunFilter, RunStatus, Total};
 use crate::domain::bank::BankCode;
-use crate::store::rows::vnd;
+use crate::store::rows::{parse_col, vnd};
 use crate::store::{on_tx, with_pool, Store, StoreError};
 
 const RUN_COLUMNS: &str = "id, bank, business_date, status, source, started_by, started_at, \
     finished_at, is_current, file_name, file_sha256, statement_lines, payhub_records, error";
+
+#[derive(sqlx::FromRow)]
+struct RunRow {
+    id: i64,
+    bank: String,
+    business_date: NaiveDate,
+    status: String,
+    source: String,
+    started_by: String,
+    started_at: DateTime<Utc>,
+    finished_at: Option<DateTime<Utc>>,
+    is_current: bool,
+    file_name: Option<String>,
+    file_sha256: String,
+    statement_lines: i32,
+    payhub_records: i32,
+    error: Option<String>,
+}
+
+impl RunRow {
+    fn into_domain(self) -> Result<Run, StoreError> {
+        Ok(Run {
+            status: parse_col("reconciliation_runs.status", &self.status, RunStatus::parse)?,
+            id: self.id,
+            bank: self.bank,
+            business_date: self.business_date,
+            source: self.source,
+            started_by: self.started_by,
+            started_at: self.started_at,
+            finished_at: self.finished_at,
+            is_current: self.is_current,
+            file_name: self.file_name,
+            file_sha256: self.file_sha256,
+            statement_lines: self.statement_lines,
+            payhub_records: self.payhub_records,
+            error: self.error,
+        })
+    }
+}
 
 #[derive(sqlx::FromRow)]
 struct TotalRow {
@@ -118,10 +157,11 @@ impl Store {
 
     pub async fn run(&self, id: i64) -> Result<Option<Run>, StoreError> {
         let sql = format!("select {RUN_COLUMNS} from reconciliation_runs where id = $1");
-        Ok(with_pool!(self, |pool| sqlx::query_as(&sql)
+        let row: Option<RunRow> = with_pool!(self, |pool| sqlx::query_as(&sql)
             .bind(id)
             .fetch_optional(pool)
-            .await?))
+            .await?);
+        row.map(RunRow::into_domain).transpose()
     }
 
     /// Newest day first, newest run of a day first.
@@ -132,13 +172,14 @@ impl Store {
                and ($3 is null or is_current = $3)
              order by business_date desc, id desc limit $4"
         );
-        Ok(with_pool!(self, |pool| sqlx::query_as(&sql)
+        let rows: Vec<RunRow> = with_pool!(self, |pool| sqlx::query_as(&sql)
             .bind(f.bank.map(BankCode::as_str))
             .bind(f.date)
             .bind(f.current)
             .bind(limit)
             .fetch_all(pool)
-            .await?))
+            .await?);
+        rows.into_iter().map(RunRow::into_domain).collect()
     }
 
     /// The totals of a run, per (class, agency).
