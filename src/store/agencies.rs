@@ -6,7 +6,7 @@ use serde_json::json;
 
 use super::audit::{append_audit, Change};
 use super::rows::parse_col;
-use super::{with_pool, write_tx, Store, StoreError};
+use super::{on_tx, with_pool, Store, StoreError};
 use crate::domain::agency::{
     setting_in_force, AgencyCode, BeneficiarySetting, FeeKind, FeeKindScope, NewBeneficiarySetting,
 };
@@ -90,56 +90,58 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<Upserted, StoreError> {
         let select = format!("select {AGENCY_COLUMNS} from agencies where code = $1");
-        write_tx!(self, |tx| {
-            let before: Option<Agency> = sqlx::query_as(&select)
-                .bind(code.as_str())
-                .fetch_optional(&mut *tx)
-                .await?;
-            if before.is_none() {
-                sqlx::query(
-                    "insert into agencies (code, name, notify_url, webhook_secret, created_at, updated_at)
-                     values ($1, $2, $3, $4, $5, $5)",
-                )
-                .bind(code.as_str())
-                .bind(name)
-                .bind(notify_url)
-                .bind(new_webhook_secret())
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
+        let mut tx = self.begin().await?;
+        let before: Option<Agency> = on_tx!(&mut tx, |c| sqlx::query_as(&select)
+            .bind(code.as_str())
+            .fetch_optional(c)
+            .await?);
+        if before.is_none() {
+            on_tx!(&mut tx, |c| sqlx::query(
+                "insert into agencies (code, name, notify_url, webhook_secret, created_at,
+                   updated_at)
+                 values ($1, $2, $3, $4, $5, $5)"
+            )
+            .bind(code.as_str())
+            .bind(name)
+            .bind(notify_url)
+            .bind(new_webhook_secret())
+            .bind(now)
+            .execute(c)
+            .await
+            .map(|_| ())?);
+        } else {
+            on_tx!(&mut tx, |c| sqlx::query(
+                "update agencies set name = $2, notify_url = $3, updated_at = $4 where code = $1"
+            )
+            .bind(code.as_str())
+            .bind(name)
+            .bind(notify_url)
+            .bind(now)
+            .execute(c)
+            .await
+            .map(|_| ())?);
+        }
+        let after: Agency = on_tx!(&mut tx, |c| sqlx::query_as(&select)
+            .bind(code.as_str())
+            .fetch_one(c)
+            .await?);
+        let change = Change {
+            actor,
+            action: if before.is_some() {
+                "agency.updated"
             } else {
-                sqlx::query("update agencies set name = $2, notify_url = $3, updated_at = $4 where code = $1")
-                    .bind(code.as_str())
-                    .bind(name)
-                    .bind(notify_url)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            let after: Agency = sqlx::query_as(&select)
-                .bind(code.as_str())
-                .fetch_one(&mut *tx)
-                .await?;
-            append_audit!(
-                &mut *tx,
-                now,
-                Change {
-                    actor,
-                    action: if before.is_some() {
-                        "agency.updated"
-                    } else {
-                        "agency.created"
-                    },
-                    subject: format!("agency:{code}"),
-                    before: before.as_ref().map(|a| json!(a)),
-                    after: Some(json!(after)),
-                }
-            );
-            Ok(if before.is_some() {
-                Upserted::Updated(after)
-            } else {
-                Upserted::Created(after)
-            })
+                "agency.created"
+            },
+            subject: format!("agency:{code}"),
+            before: before.as_ref().map(|a| json!(a)),
+            after: Some(json!(after)),
+        };
+        on_tx!(&mut tx, |c| append_audit!(c, now, change));
+        tx.commit().await?;
+        Ok(if before.is_some() {
+            Upserted::Updated(after)
+        } else {
+            Upserted::Created(after)
         })
     }
 
@@ -164,42 +166,39 @@ impl Store {
                account_name, bank_bin, terminal_code, effective_from, created_at, created_by)
              values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) returning {SETTING_COLUMNS}"
         );
-        let row: SettingRow = write_tx!(self, |tx| {
-            let exists: Option<(String,)> =
-                sqlx::query_as("select code from agencies where code = $1")
-                    .bind(agency.as_str())
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            if exists.is_none() {
-                return Err(StoreError::NotFound);
-            }
-            let row: SettingRow = sqlx::query_as(&sql)
-                .bind(agency.as_str())
-                .bind(new.bank.as_str())
-                .bind(new.fee_kind.as_str())
-                .bind(new.procedure_code.as_ref().map(|p| p.as_str()))
-                .bind(new.account_no.as_str())
-                .bind(&new.account_name)
-                .bind(&new.bank_bin)
-                .bind(new.terminal_code.as_deref())
-                .bind(new.effective_from)
-                .bind(now)
-                .bind(actor)
-                .fetch_one(&mut *tx)
-                .await?;
-            append_audit!(
-                &mut *tx,
-                now,
-                Change {
-                    actor,
-                    action: "beneficiary_account.added",
-                    subject: format!("agency:{agency}"),
-                    before: None,
-                    after: Some(json!(new)),
-                }
-            );
-            row
-        });
+        let mut tx = self.begin().await?;
+        let exists: Option<(String,)> = on_tx!(&mut tx, |c| sqlx::query_as(
+            "select code from agencies where code = $1"
+        )
+        .bind(agency.as_str())
+        .fetch_optional(c)
+        .await?);
+        if exists.is_none() {
+            return Err(StoreError::NotFound);
+        }
+        let row: SettingRow = on_tx!(&mut tx, |c| sqlx::query_as(&sql)
+            .bind(agency.as_str())
+            .bind(new.bank.as_str())
+            .bind(new.fee_kind.as_str())
+            .bind(new.procedure_code.as_ref().map(|p| p.as_str()))
+            .bind(new.account_no.as_str())
+            .bind(&new.account_name)
+            .bind(&new.bank_bin)
+            .bind(new.terminal_code.as_deref())
+            .bind(new.effective_from)
+            .bind(now)
+            .bind(actor)
+            .fetch_one(c)
+            .await?);
+        let change = Change {
+            actor,
+            action: "beneficiary_account.added",
+            subject: format!("agency:{agency}"),
+            before: None,
+            after: Some(json!(new)),
+        };
+        on_tx!(&mut tx, |c| append_audit!(c, now, change));
+        tx.commit().await?;
         row.into_domain()
     }
 
@@ -243,7 +242,7 @@ pub(crate) async fn settings_tx(
     let sql = format!(
         "select {SETTING_COLUMNS} from beneficiary_accounts where agency_code = $1 order by effective_from, id"
     );
-    let rows: Vec<SettingRow> = super::on_tx!(tx, |c| sqlx::query_as(&sql)
+    let rows: Vec<SettingRow> = on_tx!(tx, |c| sqlx::query_as(&sql)
         .bind(agency)
         .fetch_all(c)
         .await?);

@@ -6,7 +6,7 @@ use serde_json::json;
 
 use super::audit::{append_audit, Change};
 use super::rows::parse_col;
-use super::{with_pool, write_tx, Store, StoreError};
+use super::{on_tx, with_pool, Store, StoreError};
 use crate::domain::keys::{Caller, Role};
 
 #[derive(Debug, Clone, Serialize)]
@@ -78,30 +78,26 @@ impl Store {
             "insert into api_keys (name, role, key_hash, key_prefix, created_at)
              values ($1, $2, $3, $4, $5) returning {KEY_COLUMNS}"
         );
-        let row: KeyRow = write_tx!(self, |tx| {
-            let row: KeyRow = sqlx::query_as(&sql)
-                .bind(name)
-                .bind(role.as_str())
-                .bind(hash_key(&secret))
-                .bind(&prefix)
-                .bind(now)
-                .fetch_one(&mut *tx)
-                .await?;
-            let after =
-                json!({"id": row.id, "name": name, "role": role.as_str(), "key_prefix": prefix});
-            append_audit!(
-                &mut *tx,
-                now,
-                Change {
-                    actor,
-                    action: "key.created",
-                    subject: format!("key:{}", row.id),
-                    before: None,
-                    after: Some(after),
-                }
-            );
-            row
-        });
+        let mut tx = self.begin().await?;
+        let row: KeyRow = on_tx!(&mut tx, |c| sqlx::query_as(&sql)
+            .bind(name)
+            .bind(role.as_str())
+            .bind(hash_key(&secret))
+            .bind(&prefix)
+            .bind(now)
+            .fetch_one(c)
+            .await?);
+        let change = Change {
+            actor,
+            action: "key.created",
+            subject: format!("key:{}", row.id),
+            before: None,
+            after: Some(
+                json!({"id": row.id, "name": name, "role": role.as_str(), "key_prefix": prefix}),
+            ),
+        };
+        on_tx!(&mut tx, |c| append_audit!(c, now, change));
+        tx.commit().await?;
         Ok(NewKey {
             info: row.into_domain()?,
             secret,
@@ -122,38 +118,37 @@ impl Store {
         actor: &str,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        write_tx!(self, |tx| {
-            let exists: Option<(i64,)> = sqlx::query_as("select id from api_keys where id = $1")
-                .bind(id)
-                .fetch_optional(&mut *tx)
-                .await?;
-            if exists.is_none() {
-                return Err(StoreError::NotFound);
-            }
-            let done = sqlx::query(
-                "update api_keys set revoked_at = $1 where id = $2 and revoked_at is null",
-            )
-            .bind(now)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected()
-                == 1;
-            if done {
-                append_audit!(
-                    &mut *tx,
-                    now,
-                    Change {
-                        actor,
-                        action: "key.revoked",
-                        subject: format!("key:{id}"),
-                        before: Some(json!({"revoked_at": null})),
-                        after: Some(json!({"revoked_at": now})),
-                    }
-                );
-            }
-            Ok(done)
-        })
+        let mut tx = self.begin().await?;
+        let exists: Option<(i64,)> = on_tx!(&mut tx, |c| sqlx::query_as(
+            "select id from api_keys where id = $1"
+        )
+        .bind(id)
+        .fetch_optional(c)
+        .await?);
+        if exists.is_none() {
+            return Err(StoreError::NotFound);
+        }
+        let done = on_tx!(&mut tx, |c| sqlx::query(
+            "update api_keys set revoked_at = $1 where id = $2 and revoked_at is null"
+        )
+        .bind(now)
+        .bind(id)
+        .execute(c)
+        .await?
+        .rows_affected())
+            == 1;
+        if done {
+            let change = Change {
+                actor,
+                action: "key.revoked",
+                subject: format!("key:{id}"),
+                before: Some(json!({"revoked_at": null})),
+                after: Some(json!({"revoked_at": now})),
+            };
+            on_tx!(&mut tx, |c| append_audit!(c, now, change));
+        }
+        tx.commit().await?;
+        Ok(done)
     }
 
     /// The caller a presented key belongs to, if the key exists and is not revoked. Read on every

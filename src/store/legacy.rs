@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use super::keys::{generate_key, hash_key};
-use super::{on_tx, with_pool, write_tx, Store, StoreError, Tx};
+use super::{on_tx, with_pool, Store, StoreError, Tx};
 use crate::domain::keys::{Caller, Role};
 use crate::domain::order::{ConfirmFacts, LegacyOrigin, Order};
 
@@ -18,42 +18,43 @@ impl Store {
     ) -> Result<Caller, StoreError> {
         let name = format!("legacy:{code}");
         let select = "select api_key_id from legacy_partners where code = $1";
-        let key_id: i64 = write_tx!(self, |tx| {
-            let found: Option<(i64,)> = sqlx::query_as(select)
+        let mut tx = self.begin().await?;
+        let found: Option<(i64,)> = on_tx!(&mut tx, |c| sqlx::query_as(select)
+            .bind(code)
+            .fetch_optional(c)
+            .await?);
+        let key_id = match found {
+            Some((id,)) => id,
+            None => {
+                let (id,): (i64,) = on_tx!(&mut tx, |c| sqlx::query_as(
+                    "insert into api_keys (name, role, key_hash, key_prefix, created_at)
+                     values ($1, 'portal', $2, 'legacy', $3) returning id"
+                )
+                .bind(&name)
+                .bind(hash_key(&generate_key()))
+                .bind(now)
+                .fetch_one(c)
+                .await?);
+                on_tx!(&mut tx, |c| sqlx::query(
+                    "insert into legacy_partners (code, api_key_id, created_at)
+                     values ($1, $2, $3) on conflict do nothing"
+                )
                 .bind(code)
-                .fetch_optional(&mut *tx)
-                .await?;
-            match found {
-                Some((id,)) => id,
-                None => {
-                    let (id,): (i64,) = sqlx::query_as(
-                        "insert into api_keys (name, role, key_hash, key_prefix, created_at)
-                         values ($1, 'portal', $2, 'legacy', $3) returning id",
-                    )
-                    .bind(&name)
-                    .bind(hash_key(&generate_key()))
-                    .bind(now)
-                    .fetch_one(&mut *tx)
-                    .await?;
-                    sqlx::query(
-                        "insert into legacy_partners (code, api_key_id, created_at)
-                         values ($1, $2, $3) on conflict do nothing",
-                    )
+                .bind(id)
+                .bind(now)
+                .execute(c)
+                .await
+                .map(|_| ())?);
+                // A concurrent first INIT may have won: use its key, so that one partner's
+                // idempotency keys all live under one API key.
+                let (winner,): (i64,) = on_tx!(&mut tx, |c| sqlx::query_as(select)
                     .bind(code)
-                    .bind(id)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?;
-                    // A concurrent first INIT may have won: use its key, so that one partner's
-                    // idempotency keys all live under one API key.
-                    let (winner,): (i64,) = sqlx::query_as(select)
-                        .bind(code)
-                        .fetch_one(&mut *tx)
-                        .await?;
-                    winner
-                }
+                    .fetch_one(c)
+                    .await?);
+                winner
             }
-        });
+        };
+        tx.commit().await?;
         Ok(Caller {
             key_id,
             name,

@@ -1,6 +1,7 @@
 //! PayHub's storage: one `Store` over PostgreSQL or SQLite. Each method is one business operation
 //! and, where it writes, one transaction. SQL is lowercase and, where both dialects accept the
-//! same text, written once: the macros below expand the same code for each backend's pool type.
+//! same text, written once: the macros below expand the same code for each backend's pool type
+//! (`with_pool!` for reads, `on_tx!` for each statement of a write transaction).
 
 use std::str::FromStr;
 use std::sync::Arc;
@@ -15,6 +16,7 @@ use crate::config::DatabaseConfig;
 pub mod agencies;
 pub mod attempts;
 pub mod audit;
+pub mod jobs;
 pub mod keys;
 pub mod legacy;
 pub mod notifications;
@@ -84,34 +86,10 @@ macro_rules! with_pool {
     };
 }
 
-/// Runs `$body` inside one write transaction `$tx` and commits it; an early return (`?`) rolls it
-/// back. SQLite takes the write lock up front (`begin immediate`) so that two writers queue
-/// instead of failing when a read lock cannot be upgraded; this process's writers queue in its
-/// [`WriteQueue`] first.
-macro_rules! write_tx {
-    ($store:expr, |$tx:ident| $body:expr) => {
-        match $store {
-            $crate::store::Store::Postgres(pool) => {
-                let mut $tx = pool.begin().await?;
-                let out = $body;
-                $tx.commit().await?;
-                out
-            }
-            $crate::store::Store::Sqlite(pool, queue) => {
-                let _turn = queue.turn().await;
-                let mut $tx = pool.begin_with("begin immediate").await?;
-                let out = $body;
-                $tx.commit().await?;
-                out
-            }
-        }
-    };
-}
+pub(crate) use with_pool;
 
-pub(crate) use {with_pool, write_tx};
-
-/// A write transaction on either backend, for operations made of several helper functions.
-/// Each statement dispatches with `on_tx!`; dropping a `Tx` without `commit` rolls it back.
+/// A write transaction on either backend: `Store::begin`, then each statement through `on_tx!`,
+/// then `commit`. An early return (`?`) drops the `Tx` uncommitted, which rolls it back.
 pub enum Tx {
     Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
     /// The transaction, then the writer's turn: released after the transaction ends.
@@ -184,7 +162,9 @@ impl Store {
         Ok(())
     }
 
-    /// Begins a write transaction (SQLite: `begin immediate`, see `write_tx!`).
+    /// Begins a write transaction. SQLite takes the write lock up front (`begin immediate`) so
+    /// that two writers queue instead of failing when a read lock cannot be upgraded; this
+    /// process's writers queue in its [`WriteQueue`] first.
     pub async fn begin(&self) -> Result<Tx, StoreError> {
         Ok(match self {
             Store::Postgres(pool) => Tx::Postgres(pool.begin().await?),

@@ -10,7 +10,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::audit::{append_audit, Change};
-use super::{on_tx, with_pool, write_tx, Store, StoreError};
+use super::{on_tx, with_pool, Store, StoreError};
 
 /// A notification claimed for one delivery attempt: this dispatcher owns `attempt`.
 /// No `Debug`: it carries the agency's webhook secret.
@@ -163,20 +163,22 @@ impl Store {
         next: NextStep,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        write_tx!(self, |tx| {
-            sqlx::query(
-                "update notification_deliveries
-                 set status_code = $3, latency_ms = $4, response_snippet = $5, error = $6
-                 where notification_id = $1 and attempt = $2",
-            )
-            .bind(claimed.id)
-            .bind(claimed.attempt)
-            .bind(record.status_code.map(i32::from))
-            .bind(record.latency_ms)
-            .bind(record.response_snippet.as_deref())
-            .bind(record.error.as_deref())
-            .execute(&mut *tx)
-            .await?;
+        let mut tx = self.begin().await?;
+        on_tx!(&mut tx, |c| sqlx::query(
+            "update notification_deliveries
+             set status_code = $3, latency_ms = $4, response_snippet = $5, error = $6
+             where notification_id = $1 and attempt = $2"
+        )
+        .bind(claimed.id)
+        .bind(claimed.attempt)
+        .bind(record.status_code.map(i32::from))
+        .bind(record.latency_ms)
+        .bind(record.response_snippet.as_deref())
+        .bind(record.error.as_deref())
+        .execute(c)
+        .await
+        .map(|_| ())?);
+        on_tx!(&mut tx, |c| {
             let moved_on = match next {
                 NextStep::Delivered => sqlx::query(
                     "update notifications set status = 'delivered', delivered_at = $2, lease_until = $2
@@ -200,9 +202,9 @@ impl Store {
                 .bind(claimed.attempt)
                 .bind(now),
             };
-            moved_on.execute(&mut *tx).await?;
-            Ok(())
-        })
+            moved_on.execute(c).await.map(|_| ())?
+        });
+        tx.commit().await
     }
 
     /// The order's notifications, oldest first, each with every attempt made.
@@ -248,45 +250,41 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<Notification, StoreError> {
         let select = format!("select {NOTIFICATION_COLUMNS} from notifications where id = $1");
-        let order_id = write_tx!(self, |tx| {
-            let before: Notification = sqlx::query_as(&select)
-                .bind(notification_id)
-                .fetch_optional(&mut *tx)
-                .await?
-                .ok_or(StoreError::NotFound)?;
-            let reset = sqlx::query(
-                "update notifications
-                 set status = 'pending', next_attempt_at = $2, lease_until = $2, delivered_at = null
-                 where id = $1 and status in ('delivered', 'dead')",
-            )
+        let mut tx = self.begin().await?;
+        let before: Notification = on_tx!(&mut tx, |c| sqlx::query_as(&select)
             .bind(notification_id)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if reset == 0 {
-                return Err(StoreError::Conflict(format!(
-                    "notification {notification_id} is already pending delivery"
-                )));
-            }
-            let after: Notification = sqlx::query_as(&select)
-                .bind(notification_id)
-                .fetch_one(&mut *tx)
-                .await?;
-            append_audit!(
-                &mut *tx,
-                now,
-                Change {
-                    actor,
-                    action: "notification.redelivered",
-                    subject: format!("notification:{notification_id}"),
-                    before: Some(audit_view(&before)),
-                    after: Some(audit_view(&after)),
-                }
-            );
-            Ok::<_, StoreError>(before.order_id)
-        })?;
-        self.notifications_of_order(&order_id)
+            .fetch_optional(c)
+            .await?)
+        .ok_or(StoreError::NotFound)?;
+        let reset = on_tx!(&mut tx, |c| sqlx::query(
+            "update notifications
+             set status = 'pending', next_attempt_at = $2, lease_until = $2, delivered_at = null
+             where id = $1 and status in ('delivered', 'dead')"
+        )
+        .bind(notification_id)
+        .bind(now)
+        .execute(c)
+        .await?
+        .rows_affected());
+        if reset == 0 {
+            return Err(StoreError::Conflict(format!(
+                "notification {notification_id} is already pending delivery"
+            )));
+        }
+        let after: Notification = on_tx!(&mut tx, |c| sqlx::query_as(&select)
+            .bind(notification_id)
+            .fetch_one(c)
+            .await?);
+        let change = Change {
+            actor,
+            action: "notification.redelivered",
+            subject: format!("notification:{notification_id}"),
+            before: Some(audit_view(&before)),
+            after: Some(audit_view(&after)),
+        };
+        on_tx!(&mut tx, |c| append_audit!(c, now, change));
+        tx.commit().await?;
+        self.notifications_of_order(&before.order_id)
             .await?
             .into_iter()
             .find(|n| n.id == notification_id)

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 
 use super::keys::hash_key;
 use super::rows::parse_col;
-use super::{with_pool, write_tx, Store, StoreError};
+use super::{on_tx, with_pool, Store, StoreError};
 use crate::domain::keys::{Caller, Role};
 
 /// A session just opened: `id` goes into the cookie and is never stored.
@@ -38,7 +38,8 @@ impl Store {
         expires_at: DateTime<Utc>,
     ) -> Result<NewSession, StoreError> {
         let (id, csrf_token) = (random_token(), random_token());
-        write_tx!(self, |tx| sqlx::query(
+        let mut tx = self.begin().await?;
+        on_tx!(&mut tx, |c| sqlx::query(
             "insert into report_sessions (id_hash, key_id, csrf_token, created_at, expires_at)
              values ($1, $2, $3, $4, $5)"
         )
@@ -47,9 +48,10 @@ impl Store {
         .bind(&csrf_token)
         .bind(now)
         .bind(expires_at)
-        .execute(&mut *tx)
+        .execute(c)
         .await
         .map(|_| ())?);
+        tx.commit().await?;
         Ok(NewSession {
             id,
             csrf_token,
@@ -90,14 +92,15 @@ impl Store {
 
     /// Ends a session (sign-out); ending an ended or unknown session does nothing.
     pub async fn end_session(&self, id: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
-        write_tx!(self, |tx| sqlx::query(
+        let mut tx = self.begin().await?;
+        on_tx!(&mut tx, |c| sqlx::query(
             "update report_sessions set ended_at = $2 where id_hash = $1 and ended_at is null"
         )
         .bind(hash_key(id))
         .bind(now)
-        .execute(&mut *tx)
+        .execute(c)
         .await
         .map(|_| ())?);
-        Ok(())
+        tx.commit().await
     }
 }

@@ -13,7 +13,7 @@ use super::session::{unavailable, StaffSession};
 use super::views::{bank_name, given, local_time, run_status, staff};
 use crate::app::AppState;
 use crate::domain::bank::{bank_code, display_name, BankCode};
-use crate::store::reconciliation::{Run, RunFilter};
+use crate::store::reconciliation::{Run, RunFilter, RunStatus};
 
 /// Enough for two months of three banks with a re-run or two.
 const SHOWN_RUNS: i64 = 300;
@@ -66,11 +66,11 @@ pub async fn show_runs(
 /// One row of the list; a run that succeeded is either its day's current result or one a later
 /// run replaced (statements.md: "Re-running a day replaces its previous result").
 pub fn run_row(run: &Run) -> minijinja::Value {
-    let (status_class, status_text) = run_status(&run.status);
-    let current_text = match (run.status.as_str(), run.is_current) {
-        ("succeeded", true) => "Kết quả hiện hành",
-        ("succeeded", false) => "Đã được thay thế",
-        _ => "—",
+    let (status_class, status_text) = run_status(run.status);
+    let current_text = match (run.status, run.is_current) {
+        (RunStatus::Succeeded, true) => "Kết quả hiện hành",
+        (RunStatus::Succeeded, false) => "Đã được thay thế",
+        (RunStatus::Running | RunStatus::Failed, _) => "—",
     };
     let source = match run.source.as_str() {
         "fetched" => "Lấy từ ngân hàng",
@@ -78,7 +78,7 @@ pub fn run_row(run: &Run) -> minijinja::Value {
         _ => "Dòng lệnh",
     };
     context! {
-        id => run.id, bank => bank_name(&run.bank), status => run.status,
+        id => run.id, bank => bank_name(&run.bank), status => run.status.as_str(),
         status_class, status_text, current => run.is_current, current_text, source,
         date => run.business_date.format("%d/%m/%Y").to_string(),
         started_by => run.started_by,

@@ -13,6 +13,7 @@ use super::session::{unavailable, StaffSession};
 use crate::clock::vietnam;
 use crate::domain::bank::{bank_code, display_name};
 use crate::domain::keys::Role;
+use crate::store::reconciliation::RunStatus;
 
 /// Whole đồng as the pages show them; a negative amount (a refund line) keeps its sign.
 pub fn vnd(dong: i64) -> String {
@@ -34,12 +35,11 @@ pub fn bank_name(code: &str) -> &'static str {
 }
 
 /// (badge class, Vietnamese) of a run's status.
-pub fn run_status(status: &str) -> (&'static str, &'static str) {
+pub fn run_status(status: RunStatus) -> (&'static str, &'static str) {
     match status {
-        "running" => ("wait", "Đang chạy"),
-        "succeeded" => ("ok", "Hoàn tất"),
-        "failed" => ("bad", "Thất bại"),
-        _ => ("bad", "Không rõ"),
+        RunStatus::Running => ("wait", "Đang chạy"),
+        RunStatus::Succeeded => ("ok", "Hoàn tất"),
+        RunStatus::Failed => ("bad", "Thất bại"),
     }
 }
 
