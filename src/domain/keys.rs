@@ -47,8 +47,9 @@ impl Caller {
     }
 }
 
-/// What an idempotency key's request is compared by: a SHA-256 of its JSON, so a repeat with the
-/// same key and another body is told apart (api.md, `idempotency-mismatch`).
+/// What an idempotency key's request is compared by: SHA-256 of the body as parsed JSON, so
+/// whitespace and key order do not make a retry differ, and another body with the same key is
+/// told apart (api.md, `idempotency-mismatch`).
 pub fn request_fingerprint(body: &serde_json::Value) -> String {
     use sha2::{Digest, Sha256};
     hex::encode(Sha256::digest(body.to_string().as_bytes()))

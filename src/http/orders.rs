@@ -61,8 +61,6 @@ pub(super) fn idempotency_key(headers: &HeaderMap) -> Result<String, ApiError> {
     Ok(key.to_owned())
 }
 
-/// SHA-256 of the body as parsed JSON, so whitespace and key order do not make a retry differ.
-
 fn json_reply(status: u16, body: String) -> Response {
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
     (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
