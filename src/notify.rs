@@ -10,6 +10,7 @@ use sha2::Sha256;
 
 use crate::app::AppState;
 use crate::app::Shutdown;
+use crate::domain::notification::Target;
 use crate::store::notifications::{AttemptRecord, Claimed, NextStep};
 use crate::store::StoreError;
 use crate::workers::Outcome;
@@ -73,16 +74,15 @@ pub async fn deliver_due(app: &AppState) -> Result<Outcome, NotifyError> {
     let Some(claimed) = app.store.claim_notification(now, now + LEASE).await? else {
         return Ok(Outcome::Idle);
     };
-    let (record, delivered) = match claimed.target.as_str() {
-        "webhook" => {
+    let (record, delivered) = match claimed.target {
+        Target::Webhook => {
             let record = send(app, &claimed).await;
             let delivered = record
                 .status_code
                 .is_some_and(|code| (200..300).contains(&code));
             (record, delivered)
         }
-        "legacy_confirm" => crate::legacy::confirm::send(app, &claimed).await,
-        other => (unknown_target(other), false),
+        Target::LegacyConfirm => crate::legacy::confirm::send(app, &claimed).await,
     };
     let now = app.clock.now();
     let next = next_step(delivered, claimed.attempt, claimed.created_at, now);
@@ -135,16 +135,6 @@ async fn send(app: &AppState, claimed: &Claimed) -> AttemptRecord {
             response_snippet: None,
             error: Some(error_text(&e)),
         },
-    }
-}
-
-/// A row no dispatcher knows how to send: kept pending (and dead after the window) for a person.
-fn unknown_target(target: &str) -> AttemptRecord {
-    AttemptRecord {
-        status_code: None,
-        latency_ms: 0,
-        response_snippet: None,
-        error: Some(format!("no sender for notification target {target:?}")),
     }
 }
 

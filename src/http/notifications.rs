@@ -6,12 +6,13 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde_json::json;
+use serde_json::{json, Value};
 
 use super::error::ApiError;
 use super::extract::Auth;
 use crate::app::AppState;
 use crate::domain::keys::Role;
+use crate::store::notifications::Notification;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -40,6 +41,7 @@ async fn list_order_notifications(
         return Err(ApiError::NotFound);
     }
     let notifications = app.store.notifications_of_order(&order.id).await?;
+    let notifications: Vec<Value> = notifications.iter().map(notification_json).collect();
     Ok(Json(json!({ "notifications": notifications })).into_response())
 }
 
@@ -60,5 +62,21 @@ async fn redeliver(
         .store
         .redeliver(id, &caller.actor(), app.clock.now())
         .await?;
-    Ok((StatusCode::ACCEPTED, Json(notification)).into_response())
+    Ok((StatusCode::ACCEPTED, Json(notification_json(&notification))).into_response())
+}
+
+/// A notification as the API shows it, with every delivery attempt.
+fn notification_json(n: &Notification) -> Value {
+    let deliveries: Vec<Value> = n
+        .deliveries
+        .iter()
+        .map(|d| {
+            json!({"attempt": d.attempt, "attempted_at": d.attempted_at,
+                "status_code": d.status_code, "latency_ms": d.latency_ms,
+                "response_snippet": d.response_snippet, "error": d.error})
+        })
+        .collect();
+    json!({"id": n.id, "order_id": n.order_id, "event": n.event, "url": n.url,
+        "status": n.status, "attempts": n.attempts, "next_attempt_at": n.next_attempt_at,
+        "created_at": n.created_at, "delivered_at": n.delivered_at, "deliveries": deliveries})
 }

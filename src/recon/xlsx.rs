@@ -80,7 +80,7 @@ fn summary_sheet(sheet: &mut Worksheet, s: &Summary, f: &Formats) -> Result<(), 
     let run = &s.run;
     let title = format!(
         "Đối soát {} ngày {}",
-        run.bank.to_uppercase(),
+        run.bank.as_str().to_uppercase(),
         run.business_date.format("%d/%m/%Y")
     );
     sheet.write_string_with_format(0, 0, title, &f.bold)?;
@@ -88,7 +88,11 @@ fn summary_sheet(sheet: &mut Worksheet, s: &Summary, f: &Formats) -> Result<(), 
         ("Lần chạy", format!("#{} ({})", run.id, run.status)),
         (
             "Nguồn sao kê",
-            format!("{} {}", run.source, run.file_name.as_deref().unwrap_or("")),
+            format!(
+                "{} {}",
+                run.source.as_str(),
+                run.file_name.as_deref().unwrap_or("")
+            ),
         ),
         (
             "Người chạy",

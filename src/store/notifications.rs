@@ -6,11 +6,11 @@
 //! nothing`. Only the dispatcher whose insert went in may send that attempt.
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::audit::{append_audit, Change};
 use super::{on_tx, with_pool, Store, StoreError};
+use crate::domain::notification::{DeliveryStatus, Target};
 
 /// A notification claimed for one delivery attempt: this dispatcher owns `attempt`.
 /// No `Debug`: it carries the agency's webhook secret.
@@ -18,8 +18,8 @@ use super::{on_tx, with_pool, Store, StoreError};
 pub struct Claimed {
     pub id: i64,
     pub event: String,
-    /// `webhook` or `legacy_confirm` (the table's check constraint).
-    pub target: String,
+    #[sqlx(try_from = "String")]
+    pub target: Target,
     pub url: String,
     pub payload: String,
     pub attempt: i32,
@@ -44,14 +44,14 @@ pub enum NextStep {
     Dead,
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Notification {
     pub id: i64,
     pub order_id: String,
     pub event: String,
     pub url: String,
-    /// `pending`, `delivered` or `dead` (the table's check constraint).
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: DeliveryStatus,
     pub attempts: i32,
     pub next_attempt_at: DateTime<Utc>,
     pub created_at: DateTime<Utc>,
@@ -60,9 +60,8 @@ pub struct Notification {
     pub deliveries: Vec<Delivery>,
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Delivery {
-    #[serde(skip)]
     pub notification_id: i64,
     pub attempt: i32,
     pub attempted_at: DateTime<Utc>,

@@ -10,10 +10,10 @@ use serde::Deserialize;
 
 use super::super::pages::{message, page};
 use super::session::{unavailable, StaffSession};
-use super::views::{bank_name, given, local_time, run_status, staff};
+use super::views::{given, local_time, run_status, staff};
 use crate::app::AppState;
 use crate::domain::bank::{bank_code, display_name, BankCode};
-use crate::store::reconciliation::{Run, RunFilter, RunStatus};
+use crate::store::reconciliation::{Run, RunFilter, RunSource, RunStatus};
 
 /// Enough for two months of three banks with a re-run or two.
 const SHOWN_RUNS: i64 = 300;
@@ -72,13 +72,13 @@ pub fn run_row(run: &Run) -> minijinja::Value {
         (RunStatus::Succeeded, false) => "Đã được thay thế",
         (RunStatus::Running | RunStatus::Failed, _) => "—",
     };
-    let source = match run.source.as_str() {
-        "fetched" => "Lấy từ ngân hàng",
-        "uploaded" => "Tệp tải lên",
-        _ => "Dòng lệnh",
+    let source = match run.source {
+        RunSource::Fetched => "Lấy từ ngân hàng",
+        RunSource::Uploaded => "Tệp tải lên",
+        RunSource::Cli => "Dòng lệnh",
     };
     context! {
-        id => run.id, bank => bank_name(&run.bank), status => run.status.as_str(),
+        id => run.id, bank => display_name(run.bank), status => run.status.as_str(),
         status_class, status_text, current => run.is_current, current_text, source,
         date => run.business_date.format("%d/%m/%Y").to_string(),
         started_by => run.started_by,

@@ -11,7 +11,6 @@ use super::super::error::ApiError;
 use super::super::pages::message;
 use super::session::{unavailable, StaffSession};
 use crate::clock::vietnam;
-use crate::domain::bank::{bank_code, display_name};
 use crate::domain::keys::Role;
 use crate::store::reconciliation::RunStatus;
 
@@ -28,10 +27,6 @@ pub fn local_time(at: DateTime<Utc>) -> String {
     at.with_timezone(&vietnam())
         .format("%H:%M:%S %d/%m/%Y")
         .to_string()
-}
-
-pub fn bank_name(code: &str) -> &'static str {
-    bank_code(code).map_or("Không rõ", display_name)
 }
 
 /// (badge class, Vietnamese) of a run's status.

@@ -27,6 +27,12 @@ pub enum RunSource {
 }
 
 impl RunSource {
+    pub fn parse(text: &str) -> Option<RunSource> {
+        [RunSource::Fetched, RunSource::Uploaded, RunSource::Cli]
+            .into_iter()
+            .find(|s| s.as_str() == text)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             RunSource::Fetched => "fetched",
@@ -82,11 +88,11 @@ pub struct NewRun<'a> {
 #[derive(Debug, Clone, Serialize)]
 pub struct Run {
     pub id: i64,
-    pub bank: String,
+    pub bank: BankCode,
     #[serde(rename = "date")]
     pub business_date: NaiveDate,
     pub status: RunStatus,
-    pub source: String,
+    pub source: RunSource,
     pub started_by: String,
     pub started_at: DateTime<Utc>,
     pub finished_at: Option<DateTime<Utc>>,

@@ -4,8 +4,8 @@
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::discrepancies::insert_discrepancy;
-use super::{DiscrepancyFacts, NewRun, Run, RunFilter, RunStatus, Total};
-use crate::domain::bank::BankCode;
+use super::{DiscrepancyFacts, NewRun, Run, RunFilter, RunSource, RunStatus, Total};
+use crate::domain::bank::{bank_code, BankCode};
 use crate::store::rows::{parse_col, vnd};
 use crate::store::{on_tx, with_pool, Store, StoreError};
 
@@ -34,10 +34,10 @@ impl RunRow {
     fn into_domain(self) -> Result<Run, StoreError> {
         Ok(Run {
             status: parse_col("reconciliation_runs.status", &self.status, RunStatus::parse)?,
+            bank: parse_col("reconciliation_runs.bank", &self.bank, bank_code)?,
+            source: parse_col("reconciliation_runs.source", &self.source, RunSource::parse)?,
             id: self.id,
-            bank: self.bank,
             business_date: self.business_date,
-            source: self.source,
             started_by: self.started_by,
             started_at: self.started_at,
             finished_at: self.finished_at,
