@@ -7,6 +7,8 @@ use reconciliation::{
 };
 
 use crate::clock::vietnam;
+use crate::domain::attempt::PaymentKind;
+use crate::domain::refund::RefundState;
 use crate::domain::state::AttemptStatus;
 use crate::store::reconciliation::{
     AccountRow, AttemptRecordRow, OrderKinds, PayhubSide, RefundRecordRow,
@@ -104,11 +106,12 @@ fn attempt_record(row: &AttemptRecordRow, fee_kinds: FeeKinds) -> Result<Record,
             let refunded = vnd(row.refunded_vnd.unwrap_or_default())?;
             // An amount_mismatch payment keeps the attempt's amount: what PayHub asked for is
             // PayHub's side of the difference.
+            let kind = parse_col("payments.kind", kind, PaymentKind::parse)?;
             let amount = match kind {
-                "amount_mismatch" => vnd(row.attempt_amount_vnd)?,
-                _ => paid,
+                PaymentKind::AmountMismatch => vnd(row.attempt_amount_vnd)?,
+                PaymentKind::Payment | PaymentKind::Duplicate => paid,
             };
-            let status = payment_status(kind, paid, refunded)?;
+            let status = payment_status(kind, paid, refunded);
             (
                 format!("p{id}"),
                 amount,
@@ -156,26 +159,24 @@ fn attempt_record(row: &AttemptRecordRow, fee_kinds: FeeKinds) -> Result<Record,
 }
 
 fn payment_status(
-    kind: &str,
+    kind: PaymentKind,
     paid: payhub_money::Vnd,
     refunded: payhub_money::Vnd,
-) -> Result<RecordStatus, StoreError> {
-    Ok(match kind {
-        "duplicate" => RecordStatus::Duplicate,
-        "amount_mismatch" => RecordStatus::Paid,
-        "payment" if refunded == payhub_money::Vnd::ZERO => RecordStatus::Paid,
-        "payment" if refunded >= paid => RecordStatus::Refunded,
-        "payment" => RecordStatus::PartiallyRefunded,
-        other => return Err(StoreError::Corrupt(format!("payments.kind = {other:?}"))),
-    })
+) -> RecordStatus {
+    match kind {
+        PaymentKind::Duplicate => RecordStatus::Duplicate,
+        PaymentKind::AmountMismatch => RecordStatus::Paid,
+        PaymentKind::Payment if refunded == payhub_money::Vnd::ZERO => RecordStatus::Paid,
+        PaymentKind::Payment if refunded >= paid => RecordStatus::Refunded,
+        PaymentKind::Payment => RecordStatus::PartiallyRefunded,
+    }
 }
 
 fn refund_record(row: &RefundRecordRow, fee_kinds: FeeKinds) -> Result<Record, StoreError> {
-    let status = match row.status.as_str() {
-        "succeeded" => RecordStatus::Refunded,
-        "pending" => RecordStatus::Pending,
-        "failed" => RecordStatus::Failed,
-        other => return Err(StoreError::Corrupt(format!("refunds.status = {other:?}"))),
+    let status = match parse_col("refunds.status", &row.status, RefundState::parse)? {
+        RefundState::Succeeded => RecordStatus::Refunded,
+        RefundState::Pending => RecordStatus::Pending,
+        RefundState::Failed => RecordStatus::Failed,
     };
     Ok(Record {
         payment_id: format!("r{}", row.refund_id),
@@ -232,22 +233,20 @@ mod tests {
     #[test]
     fn a_refunded_payment_row_reads_as_refunded_in_full_or_in_part() {
         let v = |d| payhub_money::Vnd::from_dong(d).unwrap();
+        let payment = PaymentKind::Payment;
+        assert_eq!(payment_status(payment, v(100), v(0)), RecordStatus::Paid);
         assert_eq!(
-            payment_status("payment", v(100), v(0)).unwrap(),
-            RecordStatus::Paid
-        );
-        assert_eq!(
-            payment_status("payment", v(100), v(40)).unwrap(),
+            payment_status(payment, v(100), v(40)),
             RecordStatus::PartiallyRefunded
         );
         assert_eq!(
-            payment_status("payment", v(100), v(100)).unwrap(),
+            payment_status(payment, v(100), v(100)),
             RecordStatus::Refunded
         );
         assert_eq!(
-            payment_status("duplicate", v(100), v(0)).unwrap(),
+            payment_status(PaymentKind::Duplicate, v(100), v(0)),
             RecordStatus::Duplicate
         );
-        assert!(payment_status("gift", v(100), v(0)).is_err());
+        assert_eq!(PaymentKind::parse("gift"), None);
     }
 }
