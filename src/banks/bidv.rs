@@ -172,27 +172,10 @@ pub async fn answer_inquiry(app: &AppState, bill: &str, now: DateTime<Utc>) -> b
 mod tests {
     use super::*;
     use crate::domain::attempt::Reported;
-    use crate::domain::state::AttemptStatus;
     use crate::domain::Vnd;
 
     fn attempt() -> Attempt {
-        Attempt {
-            id: 1,
-            order_id: "o".into(),
-            bank: BankCode::Bidv,
-            reference: "B7K2M9Q4".into(),
-            status: AttemptStatus::Redirected,
-            amount: Vnd::parse("150000").unwrap(),
-            account_no: "12010000123456".into(),
-            account_name: "KBNN HA NOI".into(),
-            bank_bin: "970418".into(),
-            terminal_code: None,
-            bank_payment_id: None,
-            bank_create_date: None,
-            client_ip: None,
-            query_count: 0,
-            created_at: Utc::now(),
-        }
+        crate::banks::test_attempt(BankCode::Bidv)
     }
 
     fn bill(

@@ -249,3 +249,27 @@ async fn get_file(app: &AppState, bank: BankCode, url: &str) -> Result<Vec<u8>, 
     }
     Ok(reply.bytes().await.map_err(unreachable)?.to_vec())
 }
+
+/// An attempt as the bank clients' tests need one: `bank`'s, redirected, 150 000 đồng.
+#[cfg(test)]
+pub(crate) fn test_attempt(bank: BankCode) -> Attempt {
+    use crate::domain::state::AttemptStatus;
+    Attempt {
+        id: 1,
+        order_id: "o".into(),
+        bank,
+        reference: "A7K2M9Q4XYZ1".into(),
+        status: AttemptStatus::Redirected,
+        amount: crate::domain::Vnd::parse("150000").unwrap(),
+        account_no: "12010000123456".into(),
+        account_name: "KBNN HA NOI".into(),
+        bank_bin: "970418".into(),
+        terminal_code: Some("PAYHUB01".into()),
+        bank_payment_id: None,
+        bank_create_date: None,
+        client_ip: None,
+        query_count: 0,
+        // 2026-05-30 21:03:00 GMT+7.
+        created_at: chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 5, 30, 14, 3, 0).unwrap(),
+    }
+}

@@ -190,27 +190,12 @@ pub(super) fn return_is_genuine(config: &Config, query: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::state::AttemptStatus;
-    use crate::domain::Vnd;
 
     #[test]
     fn an_attempt_is_looked_up_by_its_own_reference_even_when_vcb_gave_a_payment_id() {
         let attempt = Attempt {
-            id: 1,
-            order_id: "o".into(),
-            bank: BankCode::Vcb,
-            reference: "A7K2M9Q4XYZ1".into(),
-            status: AttemptStatus::Redirected,
-            amount: Vnd::parse("150000").unwrap(),
-            account_no: "0011001234567".into(),
-            account_name: "KBNN".into(),
-            bank_bin: "970436".into(),
-            terminal_code: None,
             bank_payment_id: Some("VCB2605300000123".into()),
-            bank_create_date: None,
-            client_ip: None,
-            query_count: 0,
-            created_at: chrono::Utc::now(),
+            ..crate::banks::test_attempt(BankCode::Vcb)
         };
         assert_eq!(
             vcb::query_path(lookup(&attempt)),

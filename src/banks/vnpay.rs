@@ -175,27 +175,11 @@ pub(super) fn return_is_genuine(config: &Config, query: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::state::AttemptStatus;
-    use crate::domain::Vnd;
 
     fn attempt(bank_create_date: Option<&str>) -> Attempt {
         Attempt {
-            id: 1,
-            order_id: "o".into(),
-            bank: BankCode::Vnpay,
-            reference: "A7K2M9Q4XYZ1".into(),
-            status: AttemptStatus::Redirected,
-            amount: Vnd::parse("150000").unwrap(),
-            account_no: "0011001234567".into(),
-            account_name: "KBNN".into(),
-            bank_bin: "970436".into(),
-            terminal_code: Some("PAYHUB01".into()),
-            bank_payment_id: None,
             bank_create_date: bank_create_date.map(str::to_owned),
-            client_ip: None,
-            query_count: 0,
-            // 2026-05-30 21:03:00 GMT+7.
-            created_at: Utc.with_ymd_and_hms(2026, 5, 30, 14, 3, 0).unwrap(),
+            ..crate::banks::test_attempt(BankCode::Vnpay)
         }
     }
 

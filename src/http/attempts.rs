@@ -62,11 +62,12 @@ async fn list_attempts(
 }
 
 /// An attempt as `GET /api/v1/attempts` shows it (money as a string of digits, api.md).
-fn summary_json(a: &AttemptSummary) -> Value {
+fn summary_json(s: &AttemptSummary) -> Value {
+    let a = &s.attempt;
     json!({"id": a.id, "order_id": a.order_id, "bank": a.bank, "reference": a.reference,
         "status": a.status, "amount_vnd": a.amount, "query_count": a.query_count,
-        "last_queried_at": a.last_queried_at, "last_query_result": a.last_query_result,
-        "result_code": a.result_code, "created_at": a.created_at})
+        "last_queried_at": s.last_queried_at, "last_query_result": s.last_query_result,
+        "result_code": s.result_code, "created_at": a.created_at})
 }
 
 #[derive(Deserialize, ToSchema)]

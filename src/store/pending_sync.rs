@@ -8,12 +8,9 @@
 use chrono::{DateTime, Utc};
 
 use super::attempts::{transition_attempt, AttemptRow, ATTEMPT_COLUMNS};
-use super::rows::{parse_col, vnd};
 use super::{on_tx, with_pool, Store, StoreError, Tx};
 use crate::domain::attempt::Attempt;
-use crate::domain::bank::{bank_code, BankCode};
 use crate::domain::state::{AttemptEvent, AttemptStatus};
-use crate::domain::Vnd;
 
 /// When to ask the bank again after a query that did not settle the attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,55 +22,31 @@ pub enum NextQuery {
     GiveUp,
 }
 
-/// An attempt as finance staff see it in `GET /api/v1/attempts`.
+/// An attempt as finance staff see it in `GET /api/v1/attempts`: with what its bank last said.
 #[derive(Debug, Clone)]
 pub struct AttemptSummary {
-    pub id: i64,
-    pub order_id: String,
-    pub bank: BankCode,
-    pub reference: String,
-    pub status: AttemptStatus,
-    pub amount: Vnd,
-    pub query_count: i32,
+    pub attempt: Attempt,
     pub last_queried_at: Option<DateTime<Utc>>,
     pub last_query_result: Option<String>,
     pub result_code: Option<String>,
-    pub created_at: DateTime<Utc>,
 }
 
 #[derive(sqlx::FromRow)]
 struct SummaryRow {
-    id: i64,
-    order_id: String,
-    bank: String,
-    reference: String,
-    status: String,
-    amount_vnd: i64,
-    query_count: i32,
+    #[sqlx(flatten)]
+    attempt: AttemptRow,
     last_queried_at: Option<DateTime<Utc>>,
     last_query_result: Option<String>,
     result_code: Option<String>,
-    created_at: DateTime<Utc>,
 }
 
 impl SummaryRow {
     fn into_domain(self) -> Result<AttemptSummary, StoreError> {
         Ok(AttemptSummary {
-            bank: parse_col("payment_attempts.bank", &self.bank, bank_code)?,
-            status: parse_col(
-                "payment_attempts.status",
-                &self.status,
-                AttemptStatus::parse,
-            )?,
-            amount: vnd(self.amount_vnd)?,
-            id: self.id,
-            order_id: self.order_id,
-            reference: self.reference,
-            query_count: self.query_count,
+            attempt: self.attempt.into_domain()?,
             last_queried_at: self.last_queried_at,
             last_query_result: self.last_query_result,
             result_code: self.result_code,
-            created_at: self.created_at,
         })
     }
 }
@@ -171,11 +144,12 @@ impl Store {
         status: AttemptStatus,
         limit: i64,
     ) -> Result<Vec<AttemptSummary>, StoreError> {
-        let sql = "select id, order_id, bank, reference, status, amount_vnd, query_count,
-                     last_queried_at, last_query_result, result_code, created_at
-                   from payment_attempts where status = $1 order by created_at, id limit $2";
+        let sql = format!(
+            "select {ATTEMPT_COLUMNS}, last_queried_at, last_query_result, result_code
+             from payment_attempts where status = $1 order by created_at, id limit $2"
+        );
         let rows = with_pool!(self, |pool| {
-            sqlx::query_as::<_, SummaryRow>(sql)
+            sqlx::query_as::<_, SummaryRow>(&sql)
                 .bind(status.as_str())
                 .bind(limit)
                 .fetch_all(pool)
