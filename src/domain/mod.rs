@@ -8,5 +8,6 @@ pub mod notification;
 pub mod order;
 pub mod refund;
 pub mod state;
+pub mod text;
 
 pub use payhub_money::{MoneyError, Vnd};

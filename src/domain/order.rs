@@ -8,6 +8,7 @@ use utoipa::ToSchema;
 use super::agency::{AgencyCode, FeeKind, FieldError, ProcedureCode};
 use super::bank::BankCode;
 use super::state::OrderStatus;
+use super::text::check_text;
 use super::Vnd;
 
 /// api.md: an order's total is at most one trillion đồng.
@@ -102,6 +103,9 @@ pub struct LegacyOrigin {
     pub transaction_info: String,
 }
 
+/// The longest URL an integrator may give (return and notification URLs).
+pub const MAX_URL_CHARS: usize = 2000;
+
 fn text(errors: &mut Vec<FieldError>, field: &str, value: &str, max: usize) -> String {
     let value = value.trim();
     if value.is_empty() || value.chars().count() > max {
@@ -173,6 +177,11 @@ impl TryFrom<CreateOrderBody> for NewOrder {
             ));
         }
         errors.extend(check_https_url("return_url", &body.return_url).err());
+        errors.extend(check_text("return_url", &body.return_url, MAX_URL_CHARS).err());
+        if let Some(id_number) = &body.payer.id_number {
+            // A citizen id card has 12 digits, a passport 8 or 9 characters.
+            errors.extend(check_text("payer.id_number", id_number.trim(), 20).err());
+        }
         let minutes = body.expires_in_minutes.unwrap_or(30);
         if !(5..=10080).contains(&minutes) {
             errors.push(FieldError::new("expires_in_minutes", "must be 5-10080"));

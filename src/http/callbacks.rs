@@ -12,6 +12,7 @@ use bank_adapters::{bidv, vcb, vnpay, Callback};
 
 use crate::app::AppState;
 use crate::banks::{self, report};
+use crate::domain::text::text_problem;
 use crate::store::payments::{Applied, InboundCallback};
 use crate::store::StoreError;
 
@@ -78,6 +79,13 @@ impl<'a> Received<'a> {
         cb: &'a Callback,
         reply: impl Fn(&Result<Applied, StoreError>) -> (u16, String),
     ) -> InboundCallback<'a> {
+        if let Some(reason) = text_refusal(cb) {
+            // Signed, but naming nothing a person or PayHub could have made: no such order.
+            let refusal = reply(&Ok(Applied::UnknownReference));
+            return self
+                .answered(app, None, format!("refused: {reason}"), refusal)
+                .await;
+        }
         let row = |applied: Result<Applied, StoreError>| {
             let verdict = match &applied {
                 Ok(a) => format!("{a:?}"),
@@ -98,6 +106,24 @@ impl<'a> Received<'a> {
         }
     }
 }
+
+/// Why the texts of a verified callback cannot be applied: the one text rule (`domain::text`)
+/// holds for what a bank signs too, before any of it reaches SQL.
+fn text_refusal(cb: &Callback) -> Option<String> {
+    let fields = [
+        ("reference", Some(&cb.reference)),
+        ("merchant", Some(&cb.merchant)),
+        ("bank_txn_id", cb.bank_txn_id.as_ref()),
+        ("credit_account", cb.credit_account.as_ref()),
+    ];
+    fields.into_iter().find_map(|(name, value)| {
+        let reason = text_problem(value?, BANK_ID_CHARS)?;
+        Some(format!("{name} {reason}"))
+    })
+}
+
+/// The longest reference, transaction id or account a bank may name.
+const BANK_ID_CHARS: usize = 100;
 
 fn headers_text(headers: &HeaderMap) -> String {
     headers

@@ -10,6 +10,7 @@ use super::error::ApiError;
 use crate::app::AppState;
 use crate::domain::agency::FieldError;
 use crate::domain::keys::{Caller, Role};
+use crate::domain::text::json_problems;
 
 /// JSON body: `415` without a JSON content type, `400` when it does not parse, `422` naming the
 /// field when a value has the wrong type or a field is unknown or missing, `413` when too large.
@@ -43,19 +44,16 @@ pub fn body_error(rejection: axum::extract::rejection::BytesRejection) -> ApiErr
 }
 
 /// Deserializes JSON, telling syntax errors (400) from data errors (422 with the field's path).
+/// Strict: one JSON document and nothing after it (`{…}garbage` and `{…}{…}` are malformed),
+/// and every string obeys the one text rule (`domain::text`: no control characters, bounded).
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let de = &mut serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(de).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner();
-        match inner.classify() {
-            serde_json::error::Category::Data => {
-                let field = if path == "." { "body".to_owned() } else { path };
-                ApiError::Validation(vec![FieldError::new(field, strip_position(&inner))])
-            }
-            _ => ApiError::MalformedJson(inner.to_string()),
-        }
-    })
+    let value: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|e| ApiError::MalformedJson(e.to_string()))?;
+    let problems = json_problems(&value);
+    if !problems.is_empty() {
+        return Err(ApiError::Validation(problems));
+    }
+    parse_value(value)
 }
 
 /// Deserializes an already-parsed JSON value, naming the offending field on failure (422).

@@ -15,6 +15,7 @@ pub mod admin;
 pub mod attempts;
 pub mod callbacks;
 pub mod checkout;
+pub mod edge;
 pub mod error;
 pub mod extract;
 pub mod legacy;
@@ -95,6 +96,7 @@ pub fn router(state: AppState) -> Router {
         ))
         .fallback(|| async { ApiError::NotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+        .layer(middleware::from_fn(edge::guard))
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(

@@ -21,6 +21,7 @@ use crate::banks::{fetch_statement, FetchError};
 use crate::clock::vietnam;
 use crate::domain::bank::BankCode;
 use crate::domain::keys::{Caller, Role};
+use crate::domain::text::check_text;
 use crate::recon::progress::Quiet;
 use crate::recon::summary::{discrepancy_json, summarize, Summary};
 use crate::recon::{csv, reconcile_statement, xlsx, ReconError, Statement};
@@ -393,9 +394,11 @@ pub(crate) async fn resolve_with_note(
     note: &str,
 ) -> Result<Discrepancy, ApiError> {
     let note = note.trim();
-    if note.is_empty() || note.chars().count() > 2000 {
+    if note.is_empty() {
         return Err(ApiError::invalid("note", "must be 1-2000 characters"));
     }
+    // The page's form arrives here as it was typed: the one text rule, as for JSON.
+    check_text("note", note, 2000).map_err(|e| ApiError::Validation(vec![e]))?;
     match app
         .store
         .resolve_discrepancy(id, &caller.actor(), note, app.clock.now())

@@ -306,6 +306,7 @@ async fn insert_inbound(
     c: &InboundCallback<'_>,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
+    let body = String::from_utf8_lossy(c.raw_body);
     on_tx!(tx, |conn| sqlx::query(
         "insert into inbound_callbacks (bank, endpoint, received_at, raw_query, raw_headers,
            raw_body, reference, verdict, reply_status, reply_body)
@@ -314,15 +315,39 @@ async fn insert_inbound(
     .bind(c.bank)
     .bind(c.endpoint)
     .bind(now)
-    .bind(c.raw_query)
-    .bind(&c.raw_headers)
-    .bind(String::from_utf8_lossy(c.raw_body).into_owned())
-    .bind(c.reference)
-    .bind(&c.verdict)
+    .bind(c.raw_query.map(storable))
+    .bind(storable(&c.raw_headers))
+    .bind(storable(&body))
+    .bind(c.reference.map(storable))
+    .bind(storable(&c.verdict))
     .bind(i32::from(c.reply_status))
-    .bind(&c.reply_body)
+    .bind(storable(&c.reply_body))
     .execute(conn)
     .await
     .map(|r| r.rows_affected())?);
     Ok(())
+}
+
+/// The ledger keeps what arrived, whatever it holds; PostgreSQL refuses NUL in text, so a NUL is
+/// kept as the six characters `\u0000` (on both backends, so the ledger reads the same).
+fn storable(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.contains('\0') {
+        std::borrow::Cow::Owned(text.replace('\0', "\\u0000"))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_nul_is_stored_as_its_escape_and_other_text_as_it_is() {
+        assert_eq!(storable("ref\u{0}1"), "ref\\u00001");
+        assert!(matches!(
+            storable("vnp_TxnRef=A1"),
+            std::borrow::Cow::Borrowed(_)
+        ));
+    }
 }

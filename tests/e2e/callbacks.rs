@@ -287,7 +287,7 @@ async fn callbacks_delivered_out_of_order_each_apply_once(backend: Backend) {
 }
 
 /// A VNPAY IPN query for `fields`, signed with `secret` (vnpay.md §1 canonical string).
-fn signed_ipn(fields: &[(&str, &str)], secret: &str) -> String {
+pub(crate) fn signed_ipn(fields: &[(&str, &str)], secret: &str) -> String {
     use bank_adapters::vnpay::wire::{canonical_query, secure_hash};
     let canonical = canonical_query(fields.iter().copied());
     format!(

@@ -10,6 +10,7 @@ mod checkout;
 mod cli;
 mod demo;
 mod foundation;
+mod hostile;
 mod layout;
 mod legacy;
 mod notifications;

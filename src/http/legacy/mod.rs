@@ -15,6 +15,7 @@ use serde_json::Value;
 
 use crate::app::AppState;
 use crate::config::LegacyPartner;
+use crate::domain::text::json_problems;
 use crate::legacy::checksum::{legacy_time, verify};
 use crate::legacy::wire::{short_reply, Envelope, ReplyCode};
 
@@ -32,6 +33,10 @@ async fn receive_message(State(app): State<AppState>, body: Bytes) -> Response {
         Ok(v @ Value::Object(_)) => v,
         _ => return unreadable("the message is not a JSON object", now),
     };
+    // The one text rule (`domain::text`), before a field is read, checked or stored.
+    if let Some(problem) = json_problems(&message).first() {
+        return unreadable(&format!("{}: {}", problem.field, problem.reason), now);
+    }
     let Ok(envelope) = serde_json::from_value::<Envelope>(message.clone()) else {
         return unreadable("LoaiBanTin, MaDoiTac and MaThamChieu must be strings", now);
     };

@@ -1,0 +1,402 @@
+//! Hostile input, as an attacker or a clumsy integrator sends it: every case gets its 4xx in the
+//! route's own language (a problem, a page, the bank's or the partner's code), no case gets a
+//! 5xx, and nothing of PayHub's state changes. On PostgreSQL a NUL in text used to end in 500.
+
+use reqwest::{Method, Response};
+use serde_json::{json, Value};
+
+use crate::callbacks::{app, checkout, signed_ipn};
+use crate::helpers::{order_body, Backend, TestApp, AGENCY, VNPAY_SECRET, VNPAY_TERMINAL};
+use crate::on_both_backends;
+use crate::orders::count;
+
+on_both_backends!(
+    hostile_text_gets_a_4xx_in_each_routes_language_and_changes_nothing,
+    every_response_carries_the_security_headers,
+);
+
+/// What a case must get back.
+enum Expect {
+    /// problem+json with this status and `type` slug.
+    Problem(u16, &'static str),
+    /// A page (HTML) with this status.
+    Page(u16),
+    /// The previous platform's reply, HTTP 200, with this `MaLoi`.
+    Legacy(&'static str),
+    /// VNPAY's IPN reply with this `RspCode`.
+    Vnpay(&'static str),
+}
+
+struct Case {
+    name: &'static str,
+    method: Method,
+    path: String,
+    /// `None`: no body; `Some(text)`: sent as `application/json`.
+    body: Option<String>,
+    expect: Expect,
+}
+
+fn case(
+    name: &'static str,
+    method: Method,
+    path: &str,
+    body: Option<String>,
+    expect: Expect,
+) -> Case {
+    Case {
+        name,
+        method,
+        path: path.to_owned(),
+        body,
+        expect,
+    }
+}
+
+/// An order body with `field` (a JSON pointer) set to `value`.
+fn order_with(pointer: &str, value: Value) -> String {
+    let mut body = order_body("000.00.12.H29-HOSTILE");
+    *body.pointer_mut(pointer).unwrap() = value;
+    body.to_string()
+}
+
+fn cases(order_id: &str, ipn_with_nul: String) -> Vec<Case> {
+    use Expect::*;
+    let get = Method::GET;
+    let post = Method::POST;
+    let good = order_body("000.00.12.H29-HOSTILE").to_string();
+    vec![
+        case(
+            "NUL in the payer's name",
+            post.clone(),
+            "/api/v1/orders",
+            Some(order_with("/payer/name", json!("Nguyễn\u{0}Văn A"))),
+            Problem(422, "validation"),
+        ),
+        case(
+            "escape sequence in a dossier code",
+            post.clone(),
+            "/api/v1/orders",
+            Some(order_with(
+                "/dossier_code",
+                json!("000.00.12.H29-\u{1b}[31m"),
+            )),
+            Problem(422, "validation"),
+        ),
+        case(
+            "C1 control in an item name",
+            post.clone(),
+            "/api/v1/orders",
+            Some(order_with("/items/0/name", json!("Lệ phí\u{85}"))),
+            Problem(422, "validation"),
+        ),
+        case(
+            "an id number of 21 characters",
+            post.clone(),
+            "/api/v1/orders",
+            Some(order_with("/payer/id_number", json!("0".repeat(21)))),
+            Problem(422, "validation"),
+        ),
+        case(
+            "a return_url of 2,001 characters",
+            post.clone(),
+            "/api/v1/orders",
+            Some(order_with(
+                "/return_url",
+                json!(format!(
+                    "https://portal.example.gov.vn/{}",
+                    "a".repeat(1971)
+                )),
+            )),
+            Problem(422, "validation"),
+        ),
+        case(
+            "a string of 4,001 characters",
+            post.clone(),
+            "/api/v1/orders",
+            Some(order_with("/payer/phone", json!("9".repeat(4001)))),
+            Problem(422, "validation"),
+        ),
+        case(
+            "JSON followed by garbage",
+            post.clone(),
+            "/api/v1/orders",
+            Some(format!("{good}garbage")),
+            Problem(400, "malformed-json"),
+        ),
+        case(
+            "two JSON documents",
+            post.clone(),
+            "/api/v1/orders",
+            Some(format!("{good}{good}")),
+            Problem(400, "malformed-json"),
+        ),
+        case(
+            "NUL in a key",
+            post.clone(),
+            "/api/v1/orders",
+            Some(good.replacen("\"payer\"", "\"pay\\u0000er\"", 1)),
+            Problem(422, "validation"),
+        ),
+        case(
+            "NUL in an agency's name",
+            Method::PUT,
+            &format!("/api/v1/agencies/{AGENCY}"),
+            Some(json!({"name": "Sở\u{0}", "notify_url": "http://localhost:9/n"}).to_string()),
+            Problem(422, "validation"),
+        ),
+        case(
+            "NUL in a path parameter",
+            get.clone(),
+            "/api/v1/orders/ord%00x",
+            None,
+            Problem(422, "validation"),
+        ),
+        case(
+            "NUL in a query parameter",
+            get.clone(),
+            "/api/v1/orders?dossier_code=a%00b",
+            None,
+            Problem(422, "validation"),
+        ),
+        case(
+            "a path parameter of 513 characters",
+            get.clone(),
+            &format!("/api/v1/orders/{}", "x".repeat(513)),
+            None,
+            Problem(422, "validation"),
+        ),
+        case(
+            "NUL in a refund reason",
+            post.clone(),
+            &format!("/api/v1/orders/{order_id}/refunds"),
+            Some(json!({"amount": "1000", "reason": "x\u{0}"}).to_string()),
+            Problem(422, "validation"),
+        ),
+        case(
+            "NUL in the checkout page's id",
+            get.clone(),
+            "/checkout/ord%00x",
+            None,
+            Page(400),
+        ),
+        case(
+            "a control character in a bank's return",
+            get.clone(),
+            "/return/vnpay?vnp_TxnRef=%07",
+            None,
+            Page(400),
+        ),
+        case(
+            "NUL in a receipt token",
+            get.clone(),
+            "/receipts/%00",
+            None,
+            Page(400),
+        ),
+        case(
+            "NUL in a legacy message",
+            post.clone(),
+            "/legacy/v1/messages",
+            Some(
+                json!({"LoaiBanTin": "QUERY", "PhienBan": "1.0.6", "MaDoiTac": "STP",
+                "MaThamChieu": "REF\u{0}", "ThoiGianGD": "20260530143005", "MaXacThuc": "x"})
+                .to_string(),
+            ),
+            Legacy("01"),
+        ),
+        case(
+            "an unsigned IPN with NUL",
+            get.clone(),
+            "/callbacks/vnpay/ipn?vnp_TxnRef=%00&vnp_SecureHash=00",
+            None,
+            Vnpay("97"),
+        ),
+        case(
+            "a signed IPN whose transaction id holds NUL",
+            get,
+            &format!("/callbacks/vnpay/ipn?{ipn_with_nul}"),
+            None,
+            Vnpay("01"),
+        ),
+    ]
+}
+
+async fn send(app: &TestApp, c: &Case) -> Response {
+    let key = if c.path.contains("/refunds") {
+        &app.finance_key
+    } else if c.path.contains("/agencies/") {
+        &app.admin_key
+    } else {
+        &app.portal_key
+    };
+    let mut request = app
+        .client
+        .request(c.method.clone(), app.url(&c.path))
+        .bearer_auth(key);
+    if let Some(body) = &c.body {
+        request = request
+            .header("content-type", "application/json")
+            .header("idempotency-key", format!("hostile-{}", c.name.len()))
+            .body(body.clone());
+    }
+    request.send().await.unwrap()
+}
+
+async fn check(c: &Case, response: Response) {
+    let status = response.status().as_u16();
+    assert!(status < 500, "{}: {status}", c.name);
+    let content_type = response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let text = response.text().await.unwrap();
+    let json = || serde_json::from_str::<Value>(&text).unwrap_or(Value::Null);
+    match c.expect {
+        Expect::Problem(want, slug) => {
+            assert_eq!(
+                (status, content_type.as_str()),
+                (want, "application/problem+json"),
+                "{}: {text}",
+                c.name
+            );
+            assert_eq!(
+                json()["type"],
+                format!("https://payhub.dev/problems/{slug}"),
+                "{}",
+                c.name
+            );
+        }
+        Expect::Page(want) => {
+            assert_eq!(status, want, "{}: {text}", c.name);
+            assert!(
+                content_type.starts_with("text/html"),
+                "{}: {content_type}",
+                c.name
+            );
+        }
+        Expect::Legacy(code) => {
+            assert_eq!(status, 200, "{}", c.name);
+            assert_eq!(json()["MaLoi"], code, "{}: {text}", c.name);
+        }
+        Expect::Vnpay(code) => {
+            assert_eq!(status, 200, "{}", c.name);
+            assert_eq!(json()["RspCode"], code, "{}: {text}", c.name);
+        }
+    }
+}
+
+/// The rows a hostile request could have written.
+async fn state(app: &TestApp) -> Vec<i64> {
+    let mut counts = Vec::new();
+    for table in [
+        "orders",
+        "order_items",
+        "payment_attempts",
+        "payments",
+        "refunds",
+        "agencies",
+        "idempotency_keys",
+        "notifications",
+        "order_events",
+    ] {
+        counts.push(count(app, &format!("select count(*) from {table}")).await);
+    }
+    counts
+}
+
+async fn hostile_text_gets_a_4xx_in_each_routes_language_and_changes_nothing(backend: Backend) {
+    let app = app(backend).await;
+    let (order, page) = checkout(&app, "000.00.12.H29-1", "vnpay").await;
+    let order_id = order["id"].as_str().unwrap();
+    let reference = page
+        .split("vnp_TxnRef=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap()
+        .to_owned();
+    let ipn = signed_ipn(
+        &[
+            ("vnp_TmnCode", VNPAY_TERMINAL),
+            ("vnp_Amount", "65000000"),
+            ("vnp_BankCode", "NCB"),
+            ("vnp_CardType", "ATM"),
+            ("vnp_PayDate", "20260530210411"),
+            ("vnp_OrderInfo", "x"),
+            ("vnp_TransactionNo", "1498\u{0}0726"),
+            ("vnp_ResponseCode", "00"),
+            ("vnp_TransactionStatus", "00"),
+            ("vnp_TxnRef", &reference),
+        ],
+        VNPAY_SECRET,
+    );
+    let before = state(&app).await;
+    let ledger_before = count(&app, "select count(*) from inbound_callbacks").await;
+    let cases = cases(order_id, ipn);
+    for c in &cases {
+        check(c, send(&app, c).await).await;
+    }
+    assert_eq!(
+        state(&app).await,
+        before,
+        "no hostile request changed PayHub's state"
+    );
+    let ipns = cases
+        .iter()
+        .filter(|c| matches!(c.expect, Expect::Vnpay(_)))
+        .count() as i64;
+    assert_eq!(
+        count(&app, "select count(*) from inbound_callbacks").await,
+        ledger_before + ipns,
+        "each callback is in the ledger, NUL and all"
+    );
+    let order: Value = app
+        .get(&format!("/api/v1/orders/{order_id}"), &app.portal_key)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(order["status"], "pending");
+}
+
+async fn every_response_carries_the_security_headers(backend: Backend) {
+    let app = app(backend).await;
+    let (order, _) = checkout(&app, "000.00.12.H29-1", "vcb").await;
+    let page = app
+        .client
+        .get(app.url(&format!("/checkout/{}", order["id"].as_str().unwrap())))
+        .send()
+        .await
+        .unwrap();
+    let reports = app.client.get(app.url("/reports")).send().await.unwrap();
+    let api = app.get("/api/v1/orders", &app.portal_key).await;
+    for (name, response) in [("checkout", &page), ("reports", &reports), ("api", &api)] {
+        let header = |h: &str| {
+            response
+                .headers()
+                .get(h)
+                .map(|v| v.to_str().unwrap().to_owned())
+        };
+        assert_eq!(header("x-frame-options").as_deref(), Some("DENY"), "{name}");
+        assert_eq!(
+            header("x-content-type-options").as_deref(),
+            Some("nosniff"),
+            "{name}"
+        );
+        assert_eq!(
+            header("referrer-policy").as_deref(),
+            Some("no-referrer"),
+            "{name}"
+        );
+        assert!(
+            header("content-security-policy")
+                .unwrap()
+                .contains("frame-ancestors 'none'"),
+            "{name}"
+        );
+    }
+    for (name, response) in [("reports", &reports), ("api", &api)] {
+        assert_eq!(response.headers()["cache-control"], "no-store", "{name}");
+    }
+}
