@@ -134,6 +134,28 @@ fn a_tampered_amount_fails_verification() {
 }
 
 #[test]
+fn a_field_holding_the_separator_is_refused_even_when_signed() {
+    // `A|B` + `C` and `A` + `B|C` join alike: a `ChuKy` cannot fix where a field ends, so a
+    // signed field holding `|` proves nothing (a transaction id `X|Y` once paid an order).
+    let fields = [
+        "DVCQG",
+        "B7K2M9Q4",
+        "BIDV2605|3000012345",
+        "150000",
+        "20260530210455",
+        "12010000123456",
+    ];
+    let chu_ky = bank_adapters::signing::hmac_sha256_hex(PARTNER.secret, fields.join("|"));
+    let body = format!(
+        r#"{{"MaDoiTac":"DVCQG","MaHoaDon":"B7K2M9Q4","MaGiaoDich":"BIDV2605|3000012345","SoTien":150000,"ThoiGianGD":"20260530210455","TKThuHuong":"12010000123456","KenhThanhToan":"MOBILE","ChuKy":"{chu_ky}"}}"#
+    );
+    assert_eq!(
+        bidv::verify_notification(&PARTNER, body.as_bytes()),
+        Err(BidvError::BadChecksum)
+    );
+}
+
+#[test]
 fn a_notification_for_another_partner_is_refused() {
     // OTHER|B7K2M9Q4|BIDV26053000012345|150000|20260530210455|12010000123456, signed with our secret.
     let other = NOTIFY.replace("\"DVCQG\"", "\"OTHER\"").replace(

@@ -19,8 +19,13 @@ pub fn checksum(values: &[&str], secret: &str) -> String {
     hex::encode(hasher.finalize())
 }
 
-/// Compares in constant time; an uppercase hex checksum is accepted (the hash is the same).
+/// Compares in constant time; an uppercase hex checksum is accepted (the hash is the same). A
+/// value holding the separator `|` never verifies: the join would not fix where one field ends,
+/// so text could move from one field into the next under the same checksum.
 pub fn verify(values: &[&str], secret: &str, given: &str) -> bool {
+    if values.iter().any(|v| v.contains('|')) {
+        return false;
+    }
     let expected = checksum(values, secret);
     let given = given.to_ascii_lowercase();
     expected.as_bytes().ct_eq(given.as_bytes()).into()
@@ -37,6 +42,19 @@ pub fn legacy_time(at: DateTime<Utc>) -> String {
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn a_separator_moved_into_another_field_does_not_verify() {
+        let sum = checksum(&["A|B", "C"], "s");
+        assert_eq!(
+            sum,
+            checksum(&["A", "B|C"], "s"),
+            "the join alone cannot tell them apart"
+        );
+        assert!(!verify(&["A|B", "C"], "s", &sum));
+        assert!(!verify(&["A", "B|C"], "s", &sum));
+        assert!(verify(&["A", "BC"], "s", &checksum(&["A", "BC"], "s")));
+    }
 
     #[test]
     fn the_checksum_matches_a_vector_computed_independently() {

@@ -115,6 +115,11 @@ async fn apply_success(
             "a success without a bank transaction id".into(),
         ));
     };
+    if cb.amount.is_zero() {
+        // A "success" that moved no money: nothing to record or refund (payments hold positive
+        // amounts); the bank is told the amount is wrong.
+        return Ok(Applied::AmountMismatch);
+    }
     let kind = if !cb.currency_is_vnd || cb.amount != attempt.amount {
         PaymentKind::AmountMismatch
     } else if order_status.is_paid() {

@@ -59,7 +59,7 @@ fn order_with(pointer: &str, value: Value) -> String {
     body.to_string()
 }
 
-fn cases(order_id: &str, ipn_with_nul: String) -> Vec<Case> {
+fn cases(order_id: &str, ipn_with_nul: String, ipn_of_nothing: String) -> Vec<Case> {
     use Expect::*;
     let get = Method::GET;
     let post = Method::POST;
@@ -316,24 +316,28 @@ async fn hostile_text_gets_a_4xx_in_each_routes_language_and_changes_nothing(bac
         .next()
         .unwrap()
         .to_owned();
-    let ipn = signed_ipn(
-        &[
+    let ipn = |amount: &str, transaction_no: &str| {
+        let fields = [
             ("vnp_TmnCode", VNPAY_TERMINAL),
-            ("vnp_Amount", "65000000"),
+            ("vnp_Amount", amount),
             ("vnp_BankCode", "NCB"),
             ("vnp_CardType", "ATM"),
             ("vnp_PayDate", "20260530210411"),
             ("vnp_OrderInfo", "x"),
-            ("vnp_TransactionNo", "1498\u{0}0726"),
+            ("vnp_TransactionNo", transaction_no),
             ("vnp_ResponseCode", "00"),
             ("vnp_TransactionStatus", "00"),
             ("vnp_TxnRef", &reference),
-        ],
-        VNPAY_SECRET,
-    );
+        ];
+        signed_ipn(&fields, VNPAY_SECRET)
+    };
     let before = state(&app).await;
     let ledger_before = count(&app, "select count(*) from inbound_callbacks").await;
-    let cases = cases(order_id, ipn);
+    let cases = cases(
+        order_id,
+        ipn("65000000", "1498\u{0}0726"),
+        ipn("0", "14980727"),
+    );
     for c in &cases {
         check(c, send(&app, c).await).await;
     }

@@ -88,6 +88,14 @@ impl Fields {
             .collect::<Result<Vec<_>, _>>()?;
         Ok(values.join("|"))
     }
+
+    /// Whether one of `keys` holds the separator `|`. Such a message proves nothing: the join
+    /// does not fix where one field ends, so `A|B` + `C` and `A` + `B|C` carry the same `ChuKy`
+    /// and a field's text could move into the next one.
+    pub fn holds_separator(&self, keys: &[&str]) -> bool {
+        keys.iter()
+            .any(|k| self.text(k).is_ok_and(|v| v.contains('|')))
+    }
 }
 
 /// Serializes `body` with its `ChuKy` over `fields` appended, keeping the struct's field order.
