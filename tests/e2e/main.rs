@@ -14,6 +14,7 @@ mod layout;
 mod legacy;
 mod notifications;
 mod orders;
+mod outage;
 mod reconciliation;
 mod reconciliation_classes;
 mod refunds;
