@@ -187,6 +187,7 @@ pub fn test_banks(base: &str) -> BanksConfig {
             partner_code: "DVCQG".into(),
             secret: BIDV_SECRET.to_owned().into(),
         }),
+        ..BanksConfig::default()
     }
 }
 
