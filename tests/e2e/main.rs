@@ -4,6 +4,7 @@
 mod helpers;
 
 mod agencies;
+mod bank_faults;
 mod browser;
 mod callbacks;
 mod checkout;
