@@ -29,7 +29,7 @@ pub struct AppState {
 impl AppState {
     pub fn new(store: Store, config: Config, clock: Clock) -> AppState {
         let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(15))
+            .timeout(Duration::from_millis(config.banks.timeout_ms))
             .connect_timeout(Duration::from_secs(5))
             .build()
             .expect("the TLS backend initialises");

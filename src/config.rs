@@ -106,12 +106,27 @@ impl fmt::Debug for DatabaseUrl {
     }
 }
 
-#[derive(Debug, Clone, Deserialize, Default)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct BanksConfig {
     pub vnpay: Option<VnpayConfig>,
     pub vcb: Option<VcbConfig>,
     pub bidv: Option<BidvConfig>,
+    /// How long one call to a bank may take before PayHub gives up on it (a timeout): the
+    /// citizen waits on it at payment start. 15 s by default; tests of a slow bank shorten it.
+    #[serde(deserialize_with = "number_or_string")]
+    pub timeout_ms: u64,
+}
+
+impl Default for BanksConfig {
+    fn default() -> Self {
+        BanksConfig {
+            vnpay: None,
+            vcb: None,
+            bidv: None,
+            timeout_ms: 15_000,
+        }
+    }
 }
 
 impl BanksConfig {

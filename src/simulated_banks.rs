@@ -82,6 +82,7 @@ impl SimulatedBanks {
                 partner_code: c.bidv_partner.clone(),
                 secret: c.bidv_secret.clone().into(),
             }),
+            ..BanksConfig::default()
         }
     }
 

@@ -7,6 +7,7 @@
 //! with the very `wire` code the golden vectors pin (STYLE.md "Sans-IO adapters"): a signing bug
 //! cannot hide by being symmetric.
 
+mod api_faults;
 mod clock;
 mod controls;
 mod csv;
@@ -17,12 +18,14 @@ mod ledger;
 mod page;
 mod settings;
 
+pub use api_faults::{ApiFault, ApiOp};
 pub use controls::Controls;
 pub use faults::{Faults, FlushOrder, Posting};
 pub use handle::SimHandle;
 pub use ledger::{CallbackAttempt, CallbackLog, CallbackState, Refund, Transaction};
 pub use settings::{RetrySchedule, Settings, DEFAULT_RETRY_INTERVAL};
 
+pub(crate) use api_faults::{ApiFaultLayer, Signature};
 pub(crate) use csv::csv_row;
 pub(crate) use delivery::{Outcome, Outgoing};
 pub(crate) use handle::start;

@@ -120,6 +120,10 @@ impl From<StoreError> for ApiError {
         match e {
             StoreError::NotFound => ApiError::NotFound,
             StoreError::Conflict(detail) => ApiError::conflict(detail),
+            e if e.is_unavailable() => {
+                tracing::warn!(error.cause_chain = ?e, "database unavailable");
+                ApiError::Unavailable("the database is unavailable; try again shortly".into())
+            }
             other => ApiError::Internal(other.into()),
         }
     }

@@ -93,9 +93,17 @@ async fn create_run(
             file_name: None,
         }
     };
+    let fetched = statement.source == RunSource::Fetched;
     let run_id = reconcile_statement(&app, statement, &caller.actor(), Arc::new(Quiet))
         .await
-        .map_err(recon_error)?;
+        .map_err(|e| match e {
+            // A fetched file is the bank's reply, not the caller's input: one that does not read
+            // is the bank failing (an error page, a truncated file), so "try again", not 422.
+            ReconError::Malformed(e) if fetched => {
+                ApiError::Unavailable(format!("the bank's statement could not be read: {e}"))
+            }
+            e => recon_error(e),
+        })?;
     let location = format!("/api/v1/reconciliations/{run_id}");
     Ok((
         StatusCode::CREATED,

@@ -75,6 +75,27 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
 }
 
+impl StoreError {
+    /// The database could not be reached or went away mid-request (no connection within the
+    /// acquire timeout, a broken socket, a server shutting down or starting up): nothing was
+    /// written, and the same request may succeed once the database is back, so callers answer
+    /// "try again" (503, a bank's retry code) rather than "PayHub is broken".
+    pub fn is_unavailable(&self) -> bool {
+        let StoreError::Database(e) = self else {
+            return false;
+        };
+        match e {
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => true,
+            // SQLSTATE class 08 (connection exception); 57P01..57P03: the server is shutting
+            // down, crashed, or cannot accept connections yet (PostgreSQL, Appendix A).
+            sqlx::Error::Database(db) => db.code().is_some_and(|code| {
+                code.starts_with("08") || matches!(&*code, "57P01" | "57P02" | "57P03")
+            }),
+            _ => false,
+        }
+    }
+}
+
 /// Runs `$body` with `$pool` bound to whichever backend `$store` is. The body is compiled once per
 /// backend, so the same sqlx code serves both.
 macro_rules! with_pool {
@@ -126,6 +147,16 @@ impl Tx {
     }
 }
 
+/// How long a request waits for a PostgreSQL connection before it is answered 503 (a bank's
+/// retry code on a callback). While the server is down, sqlx retries a refused connection until
+/// this runs out, so it is how long each database call hangs during an outage. A callback makes
+/// two calls when the first fails (the apply, then the inbound ledger), so twice this must stay
+/// under the banks' callback timeouts (5 s for VCB and the simulators) for them to read PayHub's
+/// retry code rather than a timeout; and a healthy pool busy with a burst still serves a request
+/// within it (16 connections, queries of milliseconds). SQLite keeps 10 s: its file cannot go
+/// away, and its waits are only for other writers.
+pub const POSTGRES_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(2);
+
 impl Store {
     /// Connects without migrating. SQLite files are created when missing.
     pub async fn connect(config: &DatabaseConfig) -> Result<Store, StoreError> {
@@ -133,7 +164,7 @@ impl Store {
         if config.url.is_postgres() {
             let pool = PgPoolOptions::new()
                 .max_connections(config.max_connections)
-                .acquire_timeout(Duration::from_secs(10))
+                .acquire_timeout(POSTGRES_ACQUIRE_TIMEOUT)
                 .connect(url)
                 .await?;
             Ok(Store::Postgres(pool))

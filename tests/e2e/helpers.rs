@@ -187,6 +187,7 @@ pub fn test_banks(base: &str) -> BanksConfig {
             partner_code: "DVCQG".into(),
             secret: BIDV_SECRET.to_owned().into(),
         }),
+        ..BanksConfig::default()
     }
 }
 
@@ -236,12 +237,21 @@ pub async fn spawn_app_with_banks_and(
     backend: Backend,
     adjust: impl FnOnce(&mut Config),
 ) -> TestApp {
+    spawn_app_with_banks_retrying(backend, Duration::from_millis(20), adjust).await
+}
+
+/// `spawn_app_with_banks_and` with the banks retrying callbacks every `retry_every`.
+pub async fn spawn_app_with_banks_retrying(
+    backend: Backend,
+    retry_every: Duration,
+    adjust: impl FnOnce(&mut Config),
+) -> TestApp {
     let db = TestDb::create(&backend).await;
     let mut config = test_config(&db);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let payhub = format!("http://{}", listener.local_addr().unwrap());
     let credentials = credentials();
-    let banks = SimulatedBanks::spawn(&payhub, &credentials, Duration::from_millis(20))
+    let banks = SimulatedBanks::spawn(&payhub, &credentials, retry_every)
         .await
         .unwrap();
     config.banks = banks.config(&credentials);

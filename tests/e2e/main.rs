@@ -4,6 +4,7 @@
 mod helpers;
 
 mod agencies;
+mod bank_faults;
 mod browser;
 mod callbacks;
 mod checkout;
@@ -15,6 +16,7 @@ mod layout;
 mod legacy;
 mod notifications;
 mod orders;
+mod outage;
 mod reconciliation;
 mod reconciliation_classes;
 mod refunds;

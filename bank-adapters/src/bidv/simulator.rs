@@ -31,7 +31,7 @@ use tokio::net::TcpListener;
 
 use super::wire;
 use super::{BidvError, Partner};
-use crate::simulator::{self, Controls, RetrySchedule, Settings, SimHandle, TxnId};
+use crate::simulator::{self, ApiOp, Controls, RetrySchedule, Settings, SimHandle, TxnId};
 use crate::{BankCode, Vnd};
 
 mod debit;
@@ -211,7 +211,12 @@ fn refusal_code(error: &BidvError) -> &'static str {
 
 /// The simulator's routes, for serving it or embedding it in another router.
 pub fn router(sim: Simulator) -> Router {
-    Router::new()
+    let faults = crate::simulator::ApiFaultLayer {
+        controls: sim.controls().clone(),
+        classify: api_op,
+        signature: crate::simulator::Signature::JsonField("ChuKy"),
+    };
+    let routes = Router::new()
         .route(super::REGISTER_PATH, post(register::register))
         .route(super::QUERY_PATH, post(query::query))
         .route(super::REFUND_PATH, post(refund::refund))
@@ -219,7 +224,19 @@ pub fn router(sim: Simulator) -> Router {
         .route("/pay", get(pay::show))
         .route("/sim/pay/{bill}", post(pay::submit))
         .route("/sim/bidv/pay-by-code", post(pay::pay_by_code_route))
-        .with_state(sim)
+        .with_state(sim);
+    faults.over(routes)
+}
+
+/// PayHub's calls for the API fault knobs, by path (bidv.md §1, §4, §5).
+fn api_op(parts: &axum::http::request::Parts, _body: &[u8]) -> Option<ApiOp> {
+    match parts.uri.path() {
+        super::REGISTER_PATH => Some(ApiOp::StartPayment),
+        super::QUERY_PATH => Some(ApiOp::Query),
+        super::REFUND_PATH => Some(ApiOp::Refund),
+        super::STATEMENT_PATH => Some(ApiOp::Statement),
+        _ => None,
+    }
 }
 
 /// Binds `addr` (port 0 for any free port) and serves the simulator in a background task.

@@ -1,6 +1,7 @@
 //! [`Controls`]: a simulator's knobs and its ledger, shared by its routes, its delivery tasks and
 //! the test (or demo) that drives it.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -11,6 +12,7 @@ use rand::seq::SliceRandom;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
+use super::api_faults::{ApiFault, ApiOp};
 use super::clock::Clock;
 use super::delivery::{self, Job, Outgoing};
 use super::faults::{FaultBook, Faults, FlushOrder, Posting};
@@ -31,6 +33,7 @@ struct Inner {
     clock: Clock,
     ledger: Mutex<Ledger>,
     faults: Mutex<FaultBook>,
+    api_faults: Mutex<HashMap<ApiOp, ApiFault>>,
     held: Mutex<Vec<Job>>,
     tasks: Mutex<JoinSet<()>>,
     client: reqwest::Client,
@@ -60,6 +63,7 @@ impl Controls {
                 clock: Clock::new(settings.clock_offset),
                 ledger: Mutex::default(),
                 faults: Mutex::default(),
+                api_faults: Mutex::default(),
                 held: Mutex::default(),
                 tasks: Mutex::new(JoinSet::new()),
                 client,
@@ -89,9 +93,28 @@ impl Controls {
         self.faults().by_reference.insert(reference.into(), faults);
     }
 
-    /// Back to a well-behaved bank.
+    /// Back to a well-behaved bank (API faults included).
     pub fn clear_faults(&self) {
         *self.faults() = FaultBook::default();
+        self.api_faults().clear();
+    }
+
+    /// Answers every `op` call of PayHub's with `fault` until [`Controls::clear_api_fault`].
+    pub fn set_api_fault(&self, op: ApiOp, fault: ApiFault) {
+        self.api_faults().insert(op, fault);
+    }
+
+    /// Answers `op` calls well again.
+    pub fn clear_api_fault(&self, op: ApiOp) {
+        self.api_faults().remove(&op);
+    }
+
+    pub(crate) fn api_fault(&self, op: ApiOp) -> Option<ApiFault> {
+        self.api_faults().get(&op).copied()
+    }
+
+    fn api_faults(&self) -> std::sync::MutexGuard<'_, HashMap<ApiOp, ApiFault>> {
+        self.inner.api_faults.lock().expect("api faults lock")
     }
 
     /// Delivers every held callback (see [`Faults::hold`]) in `order`, one payment after

@@ -27,7 +27,9 @@ use serde::Serialize;
 use tokio::net::TcpListener;
 
 use super::{sign_headers, verify_signed, Merchant, SignedHeaders, VcbError};
-use crate::simulator::{self, Controls, RetrySchedule, Settings, SimHandle, Transaction, TxnId};
+use crate::simulator::{
+    self, ApiOp, Controls, RetrySchedule, Settings, SimHandle, Transaction, TxnId,
+};
 use crate::{BankCode, TxnStatus, Vnd};
 
 mod create;
@@ -236,7 +238,12 @@ fn payment_body(payment: &Payment, txn: Option<&Transaction>, event_id: Option<&
 
 /// The simulator's routes, for serving it or embedding it in another router.
 pub fn router(sim: Simulator) -> Router {
-    Router::new()
+    let faults = simulator::ApiFaultLayer {
+        controls: sim.controls().clone(),
+        classify: api_op,
+        signature: simulator::Signature::Header("x-vcb-signature"),
+    };
+    let routes = Router::new()
         .route(
             super::PAYMENTS_PATH,
             post(create::create).get(query::by_order_ref),
@@ -246,7 +253,24 @@ pub fn router(sim: Simulator) -> Router {
         .route("/v1/statements", get(statement::statement))
         .route("/pay/{payment_id}", get(pay::show))
         .route("/sim/pay/{payment_id}", post(pay::submit))
-        .with_state(sim)
+        .with_state(sim);
+    faults.over(routes)
+}
+
+/// PayHub's calls for the API fault knobs, by method and path (vcb.md §1, §3, §4, §5).
+fn api_op(parts: &axum::http::request::Parts, _body: &[u8]) -> Option<ApiOp> {
+    let path = parts.uri.path();
+    if path == super::PAYMENTS_PATH && parts.method == axum::http::Method::POST {
+        Some(ApiOp::StartPayment)
+    } else if path.ends_with("/refunds") {
+        Some(ApiOp::Refund)
+    } else if path.starts_with(super::PAYMENTS_PATH) {
+        Some(ApiOp::Query)
+    } else if path == "/v1/statements" {
+        Some(ApiOp::Statement)
+    } else {
+        None
+    }
 }
 
 /// Binds `addr` (port 0 for any free port) and serves the simulator in a background task.

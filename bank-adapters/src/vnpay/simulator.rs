@@ -25,7 +25,7 @@ use axum::Router;
 use chrono::NaiveDate;
 use tokio::net::TcpListener;
 
-use crate::simulator::{self, Controls, RetrySchedule, Settings, SimHandle, TxnId};
+use crate::simulator::{self, ApiOp, Controls, RetrySchedule, Settings, SimHandle, TxnId};
 use crate::{BankCode, Vnd};
 
 mod api;
@@ -187,12 +187,31 @@ impl Simulator {
 
 /// The simulator's routes, for serving it or embedding it in another router.
 pub fn router(sim: Simulator) -> Router {
-    Router::new()
+    let faults = crate::simulator::ApiFaultLayer {
+        controls: sim.controls().clone(),
+        classify: api_op,
+        signature: crate::simulator::Signature::JsonField("vnp_SecureHash"),
+    };
+    let routes = Router::new()
         .route(PAY_PATH, get(pay::show))
         .route("/sim/pay/{id}", post(pay::submit))
         .route(API_PATH, post(api::transaction))
         .route(STATEMENT_PATH, get(statement::statement))
-        .with_state(sim)
+        .with_state(sim);
+    faults.over(routes)
+}
+
+/// PayHub's calls for the API fault knobs: §3's one URL tells querydr from refund by
+/// `vnp_Command`; a payment starts in the browser, with no call.
+fn api_op(parts: &axum::http::request::Parts, body: &[u8]) -> Option<ApiOp> {
+    match parts.uri.path() {
+        API_PATH => match serde_json::from_slice::<serde_json::Value>(body) {
+            Ok(v) if v["vnp_Command"] == "refund" => Some(ApiOp::Refund),
+            _ => Some(ApiOp::Query),
+        },
+        STATEMENT_PATH => Some(ApiOp::Statement),
+        _ => None,
+    }
 }
 
 /// Binds `addr` (port 0 for any free port) and serves the simulator in a background task.
