@@ -99,6 +99,12 @@ impl<'a> Received<'a> {
             .await
         {
             Ok(row) => row,
+            // The database is out of reach: the ledger write would wait as long and fail too, so
+            // the bank gets its retry code at once and the retry is ledgered.
+            Err(e) if e.is_unavailable() => {
+                tracing::warn!(error.cause_chain = ?e, bank = self.bank, "database unavailable; the bank will retry");
+                row(Err(e))
+            }
             Err(e) => {
                 tracing::error!(error.cause_chain = ?e, bank = self.bank, "applying a callback failed");
                 self.record(app, row(Err(e))).await

@@ -213,10 +213,17 @@ fn cases(order_id: &str, ipn_with_nul: String, ipn_of_nothing: String) -> Vec<Ca
         ),
         case(
             "a signed IPN whose transaction id holds NUL",
-            get,
+            get.clone(),
             &format!("/callbacks/vnpay/ipn?{ipn_with_nul}"),
             None,
             Vnpay("01"),
+        ),
+        case(
+            "a signed IPN of 0 đồng",
+            Method::GET,
+            &format!("/callbacks/vnpay/ipn?{ipn_of_nothing}"),
+            None,
+            Vnpay("04"),
         ),
     ]
 }
