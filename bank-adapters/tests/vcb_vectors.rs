@@ -198,6 +198,11 @@ fn notification_replies_carry_the_http_status_each_code_needs() {
             r#"{"code":"97","message":"Bad signature or stale timestamp"}"#,
         ),
         (
+            NotifyReply::Malformed,
+            400,
+            r#"{"code":"99","message":"Malformed notification"}"#,
+        ),
+        (
             NotifyReply::InternalError,
             500,
             r#"{"code":"99","message":"Internal error"}"#,

@@ -6,12 +6,15 @@ use reqwest::{Method, Response};
 use serde_json::{json, Value};
 
 use crate::callbacks::{app, checkout, signed_ipn};
-use crate::helpers::{order_body, Backend, TestApp, AGENCY, VNPAY_SECRET, VNPAY_TERMINAL};
+use crate::helpers::{
+    order_body, Backend, TestApp, AGENCY, BIDV_SECRET, VCB_SECRET, VNPAY_SECRET, VNPAY_TERMINAL,
+};
 use crate::on_both_backends;
 use crate::orders::count;
 
 on_both_backends!(
     hostile_text_gets_a_4xx_in_each_routes_language_and_changes_nothing,
+    signed_but_malformed_bank_messages_are_refused_without_a_5xx,
     every_response_carries_the_security_headers,
 );
 
@@ -410,4 +413,171 @@ async fn every_response_carries_the_security_headers(backend: Backend) {
     for (name, response) in [("reports", &reports), ("api", &api)] {
         assert_eq!(response.headers()["cache-control"], "no-store", "{name}");
     }
+}
+
+/// A VCB notification `body`, signed by VCB over these bytes with `timestamp` (vcb.md, Signing).
+async fn vcb_notify(app: &TestApp, body: &str, timestamp: &str) -> (u16, Value) {
+    let message = bank_adapters::vcb::wire::signed_message(timestamp, body.as_bytes());
+    let signature = bank_adapters::signing::hmac_sha256_hex(VCB_SECRET, message);
+    let response = app
+        .client
+        .post(app.url("/callbacks/vcb"))
+        .header("content-type", "application/json")
+        .header("x-vcb-merchant", "PAYHUB01")
+        .header("x-vcb-timestamp", timestamp)
+        .header("x-vcb-signature", signature)
+        .body(body.to_owned())
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+/// A BIDV notification of `fields` (bidv.md §3), its `ChuKy` over them as sent.
+async fn bidv_notify(app: &TestApp, fields: &[(&str, Value)]) -> (u16, Value) {
+    let text = |v: &Value| match v {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    };
+    let signed = [
+        "MaDoiTac",
+        "MaHoaDon",
+        "MaGiaoDich",
+        "SoTien",
+        "ThoiGianGD",
+        "TKThuHuong",
+    ];
+    let joined: Vec<String> = signed
+        .iter()
+        .map(|k| {
+            fields
+                .iter()
+                .find(|(f, _)| f == k)
+                .map_or(String::new(), |(_, v)| text(v))
+        })
+        .collect();
+    let mut body = serde_json::Map::new();
+    for (k, v) in fields {
+        body.insert((*k).to_owned(), v.clone());
+    }
+    let chu_ky = bank_adapters::signing::hmac_sha256_hex(BIDV_SECRET, joined.join("|"));
+    body.insert("ChuKy".into(), json!(chu_ky));
+    let response = app
+        .client
+        .post(app.url("/callbacks/bidv/notify"))
+        .header("content-type", "application/json")
+        .body(Value::Object(body).to_string())
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+async fn signed_but_malformed_bank_messages_are_refused_without_a_5xx(backend: Backend) {
+    let app = app(backend).await;
+    let (_, vcb_page) = checkout(&app, "000.00.12.H29-1", "vcb").await;
+    let _ = vcb_page;
+    let (_, _bidv_page) = checkout(&app, "000.00.12.H29-2", "bidv").await;
+    let reference = |bank: &str| {
+        let app = &app;
+        let bank = bank.to_owned();
+        async move {
+            let sql = format!("select reference from payment_attempts where bank = '{bank}'");
+            match &app.store {
+                payhub::store::Store::Postgres(p) => sqlx::query_scalar::<_, String>(&sql)
+                    .fetch_one(p)
+                    .await
+                    .unwrap(),
+                payhub::store::Store::Sqlite(p, _) => sqlx::query_scalar::<_, String>(&sql)
+                    .fetch_one(p)
+                    .await
+                    .unwrap(),
+            }
+        }
+    };
+    let (vcb_ref, bidv_ref) = (reference("vcb").await, reference("bidv").await);
+    let now = app.clock.now().timestamp().to_string();
+    let vcb = |amount: Value| {
+        json!({"eventId": "EVT-1", "paymentId": "VCB1", "orderRef": vcb_ref, "status": "SUCCESS",
+            "amount": amount, "currency": "VND", "bankTxnId": "FT1",
+            "paidAt": "2026-05-30T21:04:11+07:00", "creditAccountNo": "0011001234567",
+            "failureReason": null})
+        .to_string()
+    };
+    let before = state(&app).await;
+    let vcb_cases = [
+        ("not JSON", "<html>oops</html>".to_owned(), now.clone(), 400),
+        (
+            "JSON with trailing data",
+            format!("{}garbage", vcb(json!(650000))),
+            now.clone(),
+            400,
+        ),
+        (
+            "an amount as a string",
+            vcb(json!("650000")),
+            now.clone(),
+            400,
+        ),
+        ("a negative amount", vcb(json!(-650000)), now.clone(), 400),
+        ("a huge amount", vcb(json!(1e30)), now.clone(), 400),
+        ("an amount of 0 đồng", vcb(json!(0)), now.clone(), 200),
+        (
+            "a field missing",
+            vcb(json!(650000)).replace("\"eventId\":\"EVT-1\",", ""),
+            now.clone(),
+            400,
+        ),
+        (
+            "a timestamp in milliseconds",
+            vcb(json!(650000)),
+            format!("{now}000"),
+            400,
+        ),
+        (
+            "a timestamp that is no number",
+            vcb(json!(650000)),
+            "yesterday".to_owned(),
+            400,
+        ),
+    ];
+    for (name, body, timestamp, want) in vcb_cases {
+        let (status, reply) = vcb_notify(&app, &body, &timestamp).await;
+        assert_eq!(status, want, "VCB, {name}: {reply}");
+        assert_ne!(reply["code"], "00", "VCB, {name}: {reply}");
+    }
+    let bidv = |amount: Value, txn: &str| {
+        vec![
+            ("MaDoiTac", json!("DVCQG")),
+            ("MaHoaDon", json!(bidv_ref)),
+            ("MaGiaoDich", json!(txn)),
+            ("SoTien", amount),
+            ("ThoiGianGD", json!("20260530210455")),
+            ("TKThuHuong", json!("12010000123456")),
+            ("KenhThanhToan", json!("MOBILE")),
+        ]
+    };
+    let bidv_cases = [
+        ("an amount as text", bidv(json!("sau tram"), "BIDV1"), "99"),
+        ("a negative amount", bidv(json!(-650000), "BIDV2"), "99"),
+        ("an amount of 0 đồng", bidv(json!(0), "BIDV3"), "04"),
+        (
+            "a transaction id holding the separator",
+            bidv(json!(650000), "BIDV|4"),
+            "97",
+        ),
+    ];
+    for (name, fields, want) in bidv_cases {
+        let (status, reply) = bidv_notify(&app, &fields).await;
+        assert_eq!(status, 200, "BIDV, {name}: {reply}");
+        assert_eq!(reply["MaLoi"], want, "BIDV, {name}: {reply}");
+    }
+    assert_eq!(
+        state(&app).await,
+        before,
+        "no malformed message changed PayHub's state"
+    );
 }

@@ -106,17 +106,18 @@ pub enum VcbError {
 
 impl VcbError {
     /// PayHub's reply to a notification that failed with this error (vcb.md §2): `97` (HTTP
-    /// 401) for a bad signature or stale timestamp, `99` (HTTP 500) for anything else.
+    /// 401) for a bad signature or stale timestamp, HTTP 400 for a signed message PayHub cannot
+    /// read, `99` (HTTP 500) for anything else.
     pub fn notify_reply(&self) -> NotifyReply {
         match self {
             VcbError::MissingHeader(_)
             | VcbError::UnknownMerchant(_)
             | VcbError::BadSignature
             | VcbError::Stale { .. } => NotifyReply::BadSignature,
+            VcbError::Malformed(_) => NotifyReply::Malformed,
             // The rest describe VCB's replies to PayHub, not a notification; listed so a new
             // variant has to choose its reply.
-            VcbError::Malformed(_)
-            | VcbError::DuplicateOrderRef
+            VcbError::DuplicateOrderRef
             | VcbError::SignatureRefused
             | VcbError::NotFound
             | VcbError::RequestRefused { .. }

@@ -61,6 +61,11 @@ pub enum NotifyReply {
     AmountMismatch,
     /// `97`: bad signature or stale timestamp (HTTP 401).
     BadSignature,
+    /// Signed, but not the notification vcb.md §2 describes (not JSON, a field missing or of
+    /// another type, an amount that is no whole đồng, a timestamp that is no number of seconds):
+    /// HTTP 400 with `99`. The spec names no code for it; 400 tells VCB the fault is in the
+    /// message, not in PayHub, which a 500 would claim.
+    Malformed,
     /// `99`: internal error (HTTP 500).
     InternalError,
 }
@@ -73,7 +78,7 @@ impl NotifyReply {
             NotifyReply::UnknownOrderRef => "01",
             NotifyReply::AmountMismatch => "04",
             NotifyReply::BadSignature => "97",
-            NotifyReply::InternalError => "99",
+            NotifyReply::Malformed | NotifyReply::InternalError => "99",
         }
     }
 
@@ -84,6 +89,7 @@ impl NotifyReply {
             NotifyReply::UnknownOrderRef => "Unknown orderRef",
             NotifyReply::AmountMismatch => "Amount or currency mismatch",
             NotifyReply::BadSignature => "Bad signature or stale timestamp",
+            NotifyReply::Malformed => "Malformed notification",
             NotifyReply::InternalError => "Internal error",
         }
     }
@@ -95,6 +101,7 @@ impl NotifyReply {
                 200
             }
             NotifyReply::BadSignature => 401,
+            NotifyReply::Malformed => 400,
             NotifyReply::InternalError => 500,
         }
     }
