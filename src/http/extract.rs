@@ -44,11 +44,17 @@ pub fn body_error(rejection: axum::extract::rejection::BytesRejection) -> ApiErr
 }
 
 /// Deserializes JSON, telling syntax errors (400) from data errors (422 with the field's path).
-/// Strict: one JSON document and nothing after it (`{…}garbage` and `{…}{…}` are malformed),
-/// and every string obeys the one text rule (`domain::text`: no control characters, bounded).
+/// Strict: one JSON document and nothing after it (`{…}garbage` and `{…}{…}` are malformed), no
+/// key twice in one object, and every string obeys the one text rule (`domain::text`: no
+/// control characters, bounded).
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let value: serde_json::Value =
         serde_json::from_slice(bytes).map_err(|e| ApiError::MalformedJson(e.to_string()))?;
+    if let Some(key) = super::json_keys::duplicate_key(bytes) {
+        return Err(ApiError::MalformedJson(format!(
+            "the key {key} appears twice in one object"
+        )));
+    }
     let problems = json_problems(&value);
     if !problems.is_empty() {
         return Err(ApiError::Validation(problems));

@@ -18,6 +18,7 @@ pub mod checkout;
 pub mod edge;
 pub mod error;
 pub mod extract;
+mod json_keys;
 pub mod legacy;
 pub mod meta;
 pub mod metrics;

@@ -28,15 +28,41 @@ enum Expect {
     Legacy(&'static str),
     /// VNPAY's IPN reply with this `RspCode`.
     Vnpay(&'static str),
+    /// A plain answer with this status (a query that finds nothing, say).
+    Status(u16),
+}
+
+/// Whose API key a case presents.
+#[derive(Clone, Copy)]
+enum Key {
+    /// The one the route needs: finance for refunds, admin for agencies, portal otherwise.
+    Usual,
+    Finance,
+    Forged,
+    Absent,
 }
 
 struct Case {
     name: &'static str,
     method: Method,
     path: String,
-    /// `None`: no body; `Some(text)`: sent as `application/json`.
+    /// `None`: no body; `Some(text)`: sent with `content_type`.
     body: Option<String>,
+    content_type: &'static str,
+    key: Key,
     expect: Expect,
+}
+
+impl Case {
+    fn with_key(mut self, key: Key) -> Case {
+        self.key = key;
+        self
+    }
+
+    fn with_content_type(mut self, content_type: &'static str) -> Case {
+        self.content_type = content_type;
+        self
+    }
 }
 
 fn case(
@@ -51,6 +77,8 @@ fn case(
         method,
         path: path.to_owned(),
         body,
+        content_type: "application/json",
+        key: Key::Usual,
         expect,
     }
 }
@@ -132,6 +160,105 @@ fn cases(order_id: &str, ipn_with_nul: String, ipn_of_nothing: String) -> Vec<Ca
             "/api/v1/orders",
             Some(format!("{good}{good}")),
             Problem(400, "malformed-json"),
+        ),
+        case(
+            "an amount given twice",
+            post.clone(),
+            "/api/v1/orders",
+            Some(good.replacen(
+                "\"amount\":\"150000\"",
+                "\"amount\":\"1\",\"amount\":\"150000\"",
+                1,
+            )),
+            Problem(400, "malformed-json"),
+        ),
+        case(
+            "JSON nested 10,000 deep",
+            post.clone(),
+            "/api/v1/orders",
+            Some(format!("{}{}", "[".repeat(10_000), "]".repeat(10_000))),
+            Problem(400, "malformed-json"),
+        ),
+        case(
+            "an amount of 400 digits",
+            post.clone(),
+            "/api/v1/orders",
+            Some(good.replacen("\"150000\"", &"9".repeat(400), 1)),
+            Problem(400, "malformed-json"),
+        ),
+        case(
+            "a negative amount",
+            post.clone(),
+            "/api/v1/orders",
+            Some(order_with("/items/0/amount", json!("-150000"))),
+            Problem(422, "validation"),
+        ),
+        case(
+            "an amount with a fraction",
+            post.clone(),
+            "/api/v1/orders",
+            Some(order_with("/items/0/amount", json!(150000.5))),
+            Problem(422, "validation"),
+        ),
+        case(
+            "an order sent as text",
+            post.clone(),
+            "/api/v1/orders",
+            Some(good.clone()),
+            Problem(415, "unsupported-media-type"),
+        )
+        .with_content_type("text/plain"),
+        case(
+            "no API key",
+            post.clone(),
+            "/api/v1/orders",
+            Some(good.clone()),
+            Problem(401, "unauthorized"),
+        )
+        .with_key(Key::Absent),
+        case(
+            "a forged API key",
+            get.clone(),
+            "/api/v1/orders",
+            None,
+            Problem(401, "unauthorized"),
+        )
+        .with_key(Key::Forged),
+        case(
+            "finance creating an order",
+            post.clone(),
+            "/api/v1/orders",
+            Some(good.clone()),
+            Problem(403, "forbidden"),
+        )
+        .with_key(Key::Finance),
+        case(
+            "a method the route lacks",
+            Method::DELETE,
+            "/api/v1/orders",
+            None,
+            Problem(405, "method-not-allowed"),
+        ),
+        case(
+            "SQL in a query parameter",
+            get.clone(),
+            "/api/v1/orders?dossier_code=%27%20OR%20%271%27%3D%271",
+            None,
+            Status(200),
+        ),
+        case(
+            "SQL in a path parameter",
+            get.clone(),
+            "/api/v1/orders/x%27%3B%20drop%20table%20orders%3B--",
+            None,
+            Problem(404, "not-found"),
+        ),
+        case(
+            "path traversal",
+            get.clone(),
+            "/checkout/..%2F..%2Fetc%2Fpasswd",
+            None,
+            Page(404),
         ),
         case(
             "NUL in a key",
@@ -232,20 +359,23 @@ fn cases(order_id: &str, ipn_with_nul: String, ipn_of_nothing: String) -> Vec<Ca
 }
 
 async fn send(app: &TestApp, c: &Case) -> Response {
-    let key = if c.path.contains("/refunds") {
+    let usual = if c.path.contains("/refunds") {
         &app.finance_key
     } else if c.path.contains("/agencies/") {
         &app.admin_key
     } else {
         &app.portal_key
     };
-    let mut request = app
-        .client
-        .request(c.method.clone(), app.url(&c.path))
-        .bearer_auth(key);
+    let mut request = app.client.request(c.method.clone(), app.url(&c.path));
+    request = match c.key {
+        Key::Usual => request.bearer_auth(usual),
+        Key::Finance => request.bearer_auth(&app.finance_key),
+        Key::Forged => request.bearer_auth(format!("{usual}x")),
+        Key::Absent => request,
+    };
     if let Some(body) = &c.body {
         request = request
-            .header("content-type", "application/json")
+            .header("content-type", c.content_type)
             .header("idempotency-key", format!("hostile-{}", c.name.len()))
             .body(body.clone());
     }
@@ -288,6 +418,7 @@ async fn check(c: &Case, response: Response) {
             assert_eq!(status, 200, "{}", c.name);
             assert_eq!(json()["MaLoi"], code, "{}: {text}", c.name);
         }
+        Expect::Status(want) => assert_eq!(status, want, "{}: {text}", c.name),
         Expect::Vnpay(code) => {
             assert_eq!(status, 200, "{}", c.name);
             assert_eq!(json()["RspCode"], code, "{}: {text}", c.name);
