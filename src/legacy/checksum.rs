@@ -31,6 +31,35 @@ pub fn verify(values: &[&str], secret: &str, given: &str) -> bool {
     expected.as_bytes().ct_eq(given.as_bytes()).into()
 }
 
+/// How far a message's `ThoiGianGD` may be from PayHub's clock: a signed message replayed later
+/// is refused, as BIDV's are (bidv.md: 15 minutes), while clocks a few minutes apart still meet.
+pub const MAX_SKEW_MINUTES: i64 = 15;
+
+/// Why a message's `ThoiGianGD` is refused, if it is: not `yyyyMMddHHmmss`, or not within
+/// [`MAX_SKEW_MINUTES`] of `now`.
+pub fn time_problem(text: &str, now: DateTime<Utc>) -> Option<String> {
+    let Some(sent) = parse_legacy_time(text) else {
+        return Some("ThoiGianGD: must be yyyyMMddHHmmss (GMT+7)".into());
+    };
+    let skew = (now - sent).num_minutes();
+    (skew.abs() > MAX_SKEW_MINUTES).then(|| {
+        format!(
+            "ThoiGianGD: {skew} minutes from PayHub's clock; at most {MAX_SKEW_MINUTES} allowed"
+        )
+    })
+}
+
+/// `yyyyMMddHHmmss` in GMT+7, read back.
+pub fn parse_legacy_time(text: &str) -> Option<DateTime<Utc>> {
+    use chrono::{NaiveDateTime, TimeZone};
+    if text.len() != 14 || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let naive = NaiveDateTime::parse_from_str(text, "%Y%m%d%H%M%S").ok()?;
+    let local = vietnam().from_local_datetime(&naive).single()?;
+    Some(local.with_timezone(&Utc))
+}
+
 /// `yyyyMMddHHmmss` in GMT+7, 24-hour clock.
 pub fn legacy_time(at: DateTime<Utc>) -> String {
     at.with_timezone(&vietnam())
@@ -42,6 +71,24 @@ pub fn legacy_time(at: DateTime<Utc>) -> String {
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn a_message_time_must_be_within_fifteen_minutes_of_the_clock() {
+        let now = Utc.with_ymd_and_hms(2026, 5, 30, 7, 30, 5).unwrap(); // 14:30:05 GMT+7
+        assert_eq!(time_problem("20260530143005", now), None);
+        assert_eq!(time_problem("20260530141505", now), None);
+        assert!(time_problem("20260530141404", now)
+            .unwrap()
+            .contains("minutes"));
+        assert!(
+            time_problem("20260530144606", now).is_some(),
+            "from the future"
+        );
+        assert!(time_problem("2026-05-30 14:30", now)
+            .unwrap()
+            .contains("yyyyMMddHHmmss"));
+        assert!(time_problem("20261330143005", now).is_some());
+    }
 
     #[test]
     fn a_separator_moved_into_another_field_does_not_verify() {

@@ -120,6 +120,10 @@ fn message_problems(req: &InitRequest, partner: &LegacyPartner) -> Vec<String> {
         ),
         (req.currency == "VND", "MaTienTe: must be VND".to_owned()),
         (
+            req.ip.parse::<std::net::IpAddr>().is_ok(),
+            "Ip: must be an IPv4 or IPv6 address".to_owned(),
+        ),
+        (
             BANK_CHOICES.contains(&req.bank.as_str()),
             "MaNganHang: must be PAYMENT, VNPAY, VCB or BIDV".to_owned(),
         ),

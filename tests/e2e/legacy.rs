@@ -204,15 +204,43 @@ fn sign(mut message: Value, fields: &[&str]) -> Value {
 
 fn lookup(kind: &str, reference: &str) -> Value {
     let message = json!({"LoaiBanTin": kind, "PhienBan": "1.0.6", "MaDoiTac": PARTNER,
-        "MaThamChieu": reference, "ThoiGianGD": "20260530150000"});
+        "MaThamChieu": reference, "ThoiGianGD": "20260530143000"});
     sign(message, &LOOKUP_FIELDS)
+}
+
+/// The partner's clock: the tests write `ThoiGianGD` as 2026-05-30 around 14:30 GMT+7, and the
+/// partner sends it as the same offset from PayHub's clock (which the tests set), signed again
+/// if it was signed right. PayHub refuses a time more than 15 minutes off.
+fn sent_now(app: &TestApp, message: &Value) -> Value {
+    let written = field(message, "ThoiGianGD");
+    let Some(offset) = written.strip_prefix("20260530") else {
+        return message.clone();
+    };
+    let seconds = |hhmmss: &str| -> i64 {
+        let n = |r: std::ops::Range<usize>| hhmmss[r].parse::<i64>().unwrap_or(0);
+        n(0..2) * 3600 + n(2..4) * 60 + n(4..6)
+    };
+    let from_half_past_two = seconds(offset) - seconds("143000");
+    let at = app.clock.now() + Duration::seconds(from_half_past_two);
+    let fields: &[&str] = if field(message, "LoaiBanTin") == "INIT" {
+        &INIT_FIELDS
+    } else {
+        &LOOKUP_FIELDS
+    };
+    let was_signed = signed_over(message, fields);
+    let mut sent = message.clone();
+    sent["ThoiGianGD"] = json!(payhub::legacy::checksum::legacy_time(at));
+    if was_signed {
+        sent = sign(sent, fields);
+    }
+    sent
 }
 
 async fn send(app: &TestApp, message: &Value) -> reqwest::Response {
     let r = app
         .client
         .post(app.url("/legacy/v1/messages"))
-        .json(message)
+        .json(&sent_now(app, message))
         .send()
         .await
         .unwrap();
@@ -500,6 +528,17 @@ async fn init_refuses_a_foreign_agency_a_foreign_account_and_items_that_do_not_a
             "a known partner's refusal is signed"
         );
     }
+    let mut no_address = init("STP-E");
+    no_address["Ip"] = json!("10.0.0.8; drop");
+    let reply = send_init(&app, &sign(no_address, &INIT_FIELDS)).await;
+    assert_eq!(reply["MaLoi"], "01", "{reply}");
+    assert!(field(&reply, "MoTaLoi").contains("Ip"), "{reply}");
+    // Signed right, but sent long ago: a replay.
+    let mut replayed = init("STP-F");
+    replayed["ThoiGianGD"] = json!("20250101090000");
+    let reply = send_json(&app, &sign(replayed, &INIT_FIELDS)).await;
+    assert_eq!(reply["MaLoi"], "01", "{reply}");
+    assert!(field(&reply, "MoTaLoi").contains("ThoiGianGD"), "{reply}");
     assert_eq!(count(&app, "select count(*) from orders").await, 0);
     assert_eq!(query(&app, "STP-B").await["MaLoi"], "03");
 }

@@ -16,7 +16,7 @@ use serde_json::Value;
 use crate::app::AppState;
 use crate::config::LegacyPartner;
 use crate::domain::text::json_problems;
-use crate::legacy::checksum::{legacy_time, verify};
+use crate::legacy::checksum::{legacy_time, time_problem, verify};
 use crate::legacy::wire::{short_reply, Envelope, ReplyCode};
 
 mod init;
@@ -40,6 +40,15 @@ async fn receive_message(State(app): State<AppState>, body: Bytes) -> Response {
     let Ok(envelope) = serde_json::from_value::<Envelope>(message.clone()) else {
         return unreadable("LoaiBanTin, MaDoiTac and MaThamChieu must be strings", now);
     };
+    // A signed message replayed later, or sent with a clock far off, is refused before anything
+    // is looked up (legacy-platform.md gives every message its `ThoiGianGD`).
+    let sent = message
+        .get("ThoiGianGD")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    if let Some(problem) = time_problem(sent, now) {
+        return unreadable(&problem, now);
+    }
     let span = tracing::Span::current();
     span.record("kind", envelope.kind.as_str());
     span.record("partner", envelope.partner.as_str());
