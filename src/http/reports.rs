@@ -164,6 +164,9 @@ async fn uploaded(app: &AppState, mut form: Multipart) -> Result<Statement, ApiE
         }
     }
     let required = |name: &str| ApiError::invalid(name.to_owned(), "is required");
+    if let Some(name) = &file_name {
+        check_text("file", name, 255).map_err(|e| ApiError::Validation(vec![e]))?;
+    }
     Ok(Statement {
         bank: parse_bank(&bank.ok_or_else(|| required("bank"))?)?,
         date: parse_date(app, &date.ok_or_else(|| required("date"))?)?,

@@ -22,6 +22,8 @@ on_both_backends!(
 enum Expect {
     /// problem+json with this status and `type` slug.
     Problem(u16, &'static str),
+    /// As `Problem`, its text saying this (where another refusal would give the same type).
+    ProblemSaying(u16, &'static str, &'static str),
     /// A page (HTML) with this status.
     Page(u16),
     /// The previous platform's reply, HTTP 200, with this `MaLoi`.
@@ -81,6 +83,21 @@ fn case(
         key: Key::Usual,
         expect,
     }
+}
+
+const UPLOAD_CONTENT_TYPE: &str = "multipart/form-data; boundary=hostile-boundary";
+
+/// A statement upload (`POST /api/v1/reconciliations`) whose file is called `file_name`.
+fn upload_body(file_name: &str) -> String {
+    let part = |name: &str, value: &str| {
+        format!("--hostile-boundary\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+    };
+    format!(
+        "{}{}--hostile-boundary\r\nContent-Disposition: form-data; name=\"file\"; \
+         filename=\"{file_name}\"\r\nContent-Type: text/plain\r\n\r\nH|x\r\n--hostile-boundary--\r\n",
+        part("bank", "vcb"),
+        part("date", "2026-05-30"),
+    )
 }
 
 /// An order body with `field` (a JSON pointer) set to `value`.
@@ -261,6 +278,16 @@ fn cases(order_id: &str, ipn_with_nul: String, ipn_of_nothing: String) -> Vec<Ca
             Page(404),
         ),
         case(
+            // The multipart parser itself refuses C0 bytes in a part's headers; C1 passes it.
+            "a control character in an uploaded statement's file name",
+            post.clone(),
+            "/api/v1/reconciliations",
+            Some(upload_body("sao\u{85}ke.txt")),
+            ProblemSaying(422, "validation", "control character U+0085"),
+        )
+        .with_key(Key::Finance)
+        .with_content_type(UPLOAD_CONTENT_TYPE),
+        case(
             "NUL in a key",
             post.clone(),
             "/api/v1/orders",
@@ -406,6 +433,17 @@ async fn check(c: &Case, response: Response) {
                 c.name
             );
         }
+        Expect::ProblemSaying(want, slug, saying) => {
+            assert_eq!(status, want, "{}: {text}", c.name);
+            assert!(content_type == "application/problem+json", "{}", c.name);
+            assert_eq!(
+                json()["type"],
+                format!("https://payhub.dev/problems/{slug}"),
+                "{}",
+                c.name
+            );
+            assert!(text.contains(saying), "{}: {text}", c.name);
+        }
         Expect::Page(want) => {
             assert_eq!(status, want, "{}: {text}", c.name);
             assert!(
@@ -439,6 +477,7 @@ async fn state(app: &TestApp) -> Vec<i64> {
         "idempotency_keys",
         "notifications",
         "order_events",
+        "reconciliation_runs",
     ] {
         counts.push(count(app, &format!("select count(*) from {table}")).await);
     }
