@@ -648,9 +648,9 @@ async fn bidv_notify(app: &TestApp, fields: &[(&str, Value)]) -> (u16, Value) {
 
 async fn signed_but_malformed_bank_messages_are_refused_without_a_5xx(backend: Backend) {
     let app = app(backend).await;
-    let (_, vcb_page) = checkout(&app, "000.00.12.H29-1", "vcb").await;
-    let _ = vcb_page;
-    let (_, _bidv_page) = checkout(&app, "000.00.12.H29-2", "bidv").await;
+    checkout(&app, "000.00.12.H29-1", "vcb").await;
+    checkout(&app, "000.00.12.H29-2", "bidv").await;
+    checkout(&app, "000.00.12.H29-3", "vnpay").await;
     let reference = |bank: &str| {
         let app = &app;
         let bank = bank.to_owned();
@@ -744,6 +744,30 @@ async fn signed_but_malformed_bank_messages_are_refused_without_a_5xx(backend: B
         let (status, reply) = bidv_notify(&app, &fields).await;
         assert_eq!(status, 200, "BIDV, {name}: {reply}");
         assert_eq!(reply["MaLoi"], want, "BIDV, {name}: {reply}");
+    }
+    let vnpay_ref = reference("vnpay").await;
+    for (name, amount) in [
+        ("an amount that is no number", "sau-tram"),
+        ("a negative amount", "-65000000"),
+    ] {
+        let fields = [
+            ("vnp_TmnCode", VNPAY_TERMINAL),
+            ("vnp_Amount", amount),
+            ("vnp_PayDate", "20260530210411"),
+            ("vnp_TransactionNo", "14980726"),
+            ("vnp_ResponseCode", "00"),
+            ("vnp_TransactionStatus", "00"),
+            ("vnp_TxnRef", &vnpay_ref),
+        ];
+        let url = app.url(&format!(
+            "/callbacks/vnpay/ipn?{}",
+            signed_ipn(&fields, VNPAY_SECRET)
+        ));
+        let response = app.client.get(url).send().await.unwrap();
+        assert_eq!(response.status(), 200, "VNPAY, {name}");
+        let reply: Value = response.json().await.unwrap();
+        // vnpay.md §2 answers with HTTP 200 always; a message PayHub cannot read is `99`.
+        assert_eq!(reply["RspCode"], "99", "VNPAY, {name}: {reply}");
     }
     assert_eq!(
         state(&app).await,
