@@ -7,6 +7,8 @@
 #
 #   fuzz/run.sh [EXECUTIONS] [TARGET...]
 #
+# FUZZ_MAX_SECONDS, when set, also stops each target after that many seconds (libFuzzer's
+# -max_total_time), for the slow targets; the count reached is printed as usual.
 # FUZZ_SANITIZER (default none) is passed to `cargo fuzz build --sanitizer`; address needs the
 # sanitizer runtime of the toolchain and runs about half as fast.
 set -euo pipefail
@@ -15,6 +17,8 @@ cd "$(dirname "$0")"
 runs=${1:-10000000}
 shift || true
 sanitizer=${FUZZ_SANITIZER:-none}
+time_limit=()
+[ -n "${FUZZ_MAX_SECONDS:-}" ] && time_limit=(-max_total_time="$FUZZ_MAX_SECONDS")
 # libFuzzer's flags are unstable rustc flags: allowed on the stable toolchain this way.
 export RUSTC_BOOTSTRAP=1
 
@@ -53,7 +57,7 @@ for target in "${targets[@]}"; do
   start=$(date +%s.%N)
   status=0
   # New inputs go to the work corpus (first directory); the committed seeds are only read.
-  "$bin" -runs="$runs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+  "$bin" -runs="$runs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 "${time_limit[@]}" \
     -artifact_prefix="$artifacts/" "$work" "corpus/$target" >"$log" 2>&1 || status=$?
   end=$(date +%s.%N)
   after=$(find "$artifacts" -name 'crash-*' -o -name 'timeout-*' -o -name 'oom-*' | wc -l)
