@@ -22,8 +22,10 @@ fn decode(text: &str) -> Result<String, String> {
         match bytes[i] {
             b'+' => out.push(b' '),
             b'%' => {
+                // Two hex digits, nothing else: `from_str_radix` alone would take `%+1` as 0x01.
                 let byte = bytes
                     .get(i + 1..i + 3)
+                    .filter(|hex| hex.iter().all(u8::is_ascii_hexdigit))
                     .and_then(|hex| std::str::from_utf8(hex).ok())
                     .and_then(|hex| u8::from_str_radix(hex, 16).ok())
                     .ok_or_else(|| format!("bad percent-escape in {:?}", excerpt(text)))?;
@@ -70,7 +72,7 @@ mod tests {
 
     #[test]
     fn broken_escapes_and_invalid_utf8_are_refused() {
-        for bad in ["a=%", "a=%4", "a=%zz", "a=%FF"] {
+        for bad in ["a=%", "a=%4", "a=%zz", "a=%FF", "a=%+1", "a=%-1"] {
             assert!(decode_pairs(bad).is_err(), "{bad}");
         }
     }
