@@ -79,6 +79,14 @@ impl<'a> Received<'a> {
         cb: &'a Callback,
         reply: impl Fn(&Result<Applied, StoreError>) -> (u16, String),
     ) -> InboundCallback<'a> {
+        if cb.status == bank_adapters::TxnStatus::Paid && cb.amount.is_zero() {
+            // Checked before any SQL: a success that moved no money is the bank's amount error.
+            let refusal = reply(&Ok(Applied::AmountMismatch));
+            let verdict = "refused: a success of 0 đồng".to_owned();
+            return self
+                .answered(app, Some(&cb.reference), verdict, refusal)
+                .await;
+        }
         if let Some(reason) = text_refusal(cb) {
             // Signed, but naming nothing a person or PayHub could have made: no such order.
             let refusal = reply(&Ok(Applied::UnknownReference));
