@@ -286,6 +286,15 @@ async fn callbacks_delivered_out_of_order_each_apply_once(backend: Backend) {
     assert_eq!(sum, 6 * 650_000, "exact sums");
 }
 
+/// The attempt reference (`vnp_TxnRef`) of a VNPAY payment page URL.
+pub(crate) fn vnpay_reference(page: &str) -> String {
+    let after = page
+        .split("vnp_TxnRef=")
+        .nth(1)
+        .expect("a VNPAY payment URL");
+    after.split('&').next().unwrap_or_default().to_owned()
+}
+
 /// A VNPAY IPN query for `fields`, signed with `secret` (vnpay.md §1 canonical string).
 pub(crate) fn signed_ipn(fields: &[(&str, &str)], secret: &str) -> String {
     use bank_adapters::vnpay::wire::{canonical_query, secure_hash};
@@ -309,14 +318,7 @@ async fn a_forged_or_tampered_vnpay_ipn_changes_nothing(backend: Backend) {
     app.seed_agency(AGENCY, "http://localhost:9/notify").await;
     let (order, page) = checkout(&app, "000.00.12.H29-1", "vnpay").await;
     let id = order["id"].as_str().unwrap();
-    let reference = page
-        .split("vnp_TxnRef=")
-        .nth(1)
-        .unwrap()
-        .split('&')
-        .next()
-        .unwrap()
-        .to_owned();
+    let reference = vnpay_reference(&page);
     let fields = |amount: &'static str| {
         vec![
             ("vnp_TmnCode", VNPAY_TERMINAL),

@@ -5,7 +5,7 @@
 use reqwest::{Method, Response};
 use serde_json::{json, Value};
 
-use crate::callbacks::{app, checkout, signed_ipn};
+use crate::callbacks::{app, checkout, signed_ipn, vnpay_reference};
 use crate::helpers::{
     order_body, Backend, TestApp, AGENCY, BIDV_SECRET, VCB_SECRET, VNPAY_SECRET, VNPAY_TERMINAL,
 };
@@ -488,14 +488,7 @@ async fn hostile_text_gets_a_4xx_in_each_routes_language_and_changes_nothing(bac
     let app = app(backend).await;
     let (order, page) = checkout(&app, "000.00.12.H29-1", "vnpay").await;
     let order_id = order["id"].as_str().unwrap();
-    let reference = page
-        .split("vnp_TxnRef=")
-        .nth(1)
-        .unwrap()
-        .split('&')
-        .next()
-        .unwrap()
-        .to_owned();
+    let reference = vnpay_reference(&page);
     let ipn = |amount: &str, transaction_no: &str| {
         let fields = [
             ("vnp_TmnCode", VNPAY_TERMINAL),
@@ -611,15 +604,7 @@ async fn bidv_notify(app: &TestApp, fields: &[(&str, Value)]) -> (u16, Value) {
         Value::Null => String::new(),
         other => other.to_string(),
     };
-    let signed = [
-        "MaDoiTac",
-        "MaHoaDon",
-        "MaGiaoDich",
-        "SoTien",
-        "ThoiGianGD",
-        "TKThuHuong",
-    ];
-    let joined: Vec<String> = signed
+    let joined: Vec<String> = bank_adapters::bidv::wire::NOTIFY
         .iter()
         .map(|k| {
             fields
