@@ -52,6 +52,38 @@ pub enum Command {
         #[arg(long)]
         file: Option<PathBuf>,
     },
+    // The cutover night (cutover.md, src/cutover/).
+    /// Take over the previous platform's payments from its transaction export.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Hand back to the previous platform what PayHub created or changed.
+    #[command(subcommand)]
+    Export(ExportCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ImportCommand {
+    /// Import the previous platform's transaction export; refused rows go to
+    /// `<file>.refused.csv` with their reason.
+    Legacy {
+        #[arg(long)]
+        file: PathBuf,
+        /// Check every row and print the summary, writing nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ExportCommand {
+    /// Write every order created or changed since a time, in the previous platform's format.
+    Legacy {
+        /// RFC 3339, e.g. 2026-05-29T22:00:00+07:00.
+        #[arg(long)]
+        since: chrono::DateTime<chrono::FixedOffset>,
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -92,6 +124,37 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Keys(keys) => run_keys(&config, keys).await,
         Command::Reconcile { bank, date, file } => {
             crate::recon::cli::reconcile(config, bank, date, file.as_deref(), &cli_actor()).await
+        }
+        Command::Import(ImportCommand::Legacy { file, dry_run }) => {
+            let store = open_store(&config).await?;
+            let now = Clock::default().now();
+            let show_progress = std::io::IsTerminal::is_terminal(&std::io::stderr());
+            let summary = crate::cutover::import::import_file(
+                &store, &config, &file, dry_run, &cli_actor(), now, show_progress,
+            )
+            .await?;
+            if summary.refused > 0 {
+                let refused = crate::cutover::import::refused_path(&file);
+                println!("refused rows and their reasons: {}", refused.display());
+            }
+            if dry_run {
+                println!("dry run: nothing was written");
+            }
+            println!("{summary}");
+            Ok(())
+        }
+        Command::Export(ExportCommand::Legacy { since, out }) => {
+            let store = open_store(&config).await?;
+            let summary =
+                crate::cutover::export::export_file(&store, since.with_timezone(&chrono::Utc), &out)
+                    .await?;
+            println!(
+                "exported {} rows to {} (sha256 {})",
+                summary.rows,
+                out.display(),
+                summary.sha256
+            );
+            Ok(())
         }
     }
 }

@@ -5,6 +5,7 @@ pub mod banks;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod cutover;
 pub mod demo;
 pub mod domain;
 pub mod http;

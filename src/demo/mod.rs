@@ -19,6 +19,7 @@ use crate::config::{Config, DatabaseUrl};
 use crate::simulated_banks::{Credentials, SimulatedBanks};
 use crate::startup::{shutdown_signal, App};
 
+pub mod cutover;
 mod day;
 pub mod play;
 pub mod portal;
@@ -43,6 +44,9 @@ pub struct DemoArgs {
     /// Play the day, print the reconciliation summary and exit.
     #[arg(long)]
     pub once: bool,
+    /// Rehearse the cutover night instead of a day (README, "The cutover night"), then exit.
+    #[arg(long)]
+    pub cutover: bool,
 }
 
 /// The secrets PayHub and the simulated banks share in the demo (never real ones).
@@ -77,7 +81,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         Some(url) => url.clone(),
         None => fresh_sqlite(&args.data)?,
     };
-    let default_listen = if args.once {
+    let default_listen = if args.once || args.cutover {
         "127.0.0.1:0"
     } else {
         "127.0.0.1:8080"
@@ -97,6 +101,8 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     config.server.workers = false;
     config.database.url = DatabaseUrl(database);
     config.banks = banks.config(&credentials);
+    let portal_url = portal::spawn().await?;
+    config.legacy.partners = vec![cutover::partner(&portal_url)];
     let app = App::build_on(config, Clock::default(), listener).await?;
     let state = app.state().clone();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -104,7 +110,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         let _ = stopped.await;
     }));
 
-    let demo = Demo::start(payhub, banks, state).await?;
+    let demo = Demo::start(payhub, portal_url, banks, state).await?;
     println!(
         "PayHub is up at {} ({}), seeded with {} agencies, in {:.1} s",
         demo.payhub,
@@ -112,6 +118,11 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         scenario::AGENCIES.len(),
         started.elapsed().as_secs_f64()
     );
+    if args.cutover {
+        cutover::rehearse(&demo, &args.data).await?;
+        let _ = stop.send(());
+        return server.await.context("server task")?;
+    }
     let day_started = Instant::now();
     day::play(&demo).await?;
     let runs = reconcile::reconcile_day(&demo).await?;
@@ -178,12 +189,17 @@ async fn serve(demo: &Demo) -> anyhow::Result<()> {
 impl Demo {
     /// Sets the clocks to the start of today's business day, creates the keys, refuses a
     /// database that already has orders, and seeds the agencies.
-    async fn start(payhub: String, banks: SimulatedBanks, state: AppState) -> anyhow::Result<Demo> {
+    async fn start(
+        payhub: String,
+        portal_url: String,
+        banks: SimulatedBanks,
+        state: AppState,
+    ) -> anyhow::Result<Demo> {
         let day = Utc::now().with_timezone(&vietnam()).date_naive();
         let opening = at(day, NaiveTime::from_hms_opt(7, 50, 0).expect("a time"));
         let demo = Demo {
             payhub,
-            portal_url: portal::spawn().await?,
+            portal_url,
             client: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
                 .timeout(Duration::from_secs(30))

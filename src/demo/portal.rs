@@ -19,9 +19,17 @@ pub async fn spawn() -> std::io::Result<String> {
             "/notify/{agency}",
             post(|| async { StatusCode::NO_CONTENT }),
         )
-        .route("/dossiers/{dossier}", get(dossier_page));
+        .route("/dossiers/{dossier}", get(dossier_page))
+        .route("/legacy/confirm", post(legacy_confirm));
     tokio::spawn(async move { axum::serve(listener, app).await });
     Ok(url)
+}
+
+/// The old platform's dossier system acknowledging a CONFIRM (`payhub demo --cutover`).
+async fn legacy_confirm(
+    axum::Json(message): axum::Json<serde_json::Value>,
+) -> axum::Json<serde_json::Value> {
+    axum::Json(super::cutover::confirm_reply(&message, chrono::Utc::now()))
 }
 
 async fn dossier_page(Path(dossier): Path<String>) -> Html<String> {

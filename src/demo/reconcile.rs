@@ -17,21 +17,26 @@ pub struct BankRun {
 pub async fn reconcile_day(demo: &Demo) -> anyhow::Result<Vec<BankRun>> {
     let mut runs = Vec::new();
     for bank in BankCode::ALL {
-        demo.banks_controls(bank).close_day(demo.day);
-        let body = json!({"bank": bank.as_str(), "date": demo.day.to_string()});
-        let response = demo
-            .client
-            .post(demo.url("/api/v1/reconciliations"))
-            .bearer_auth(&demo.keys.finance)
-            .json(&body)
-            .send()
-            .await?;
-        let status = response.status();
-        let summary: Value = response.json().await.context("the run's summary")?;
-        ensure!(status == 201, "reconciling {bank}: {status} {summary}");
-        runs.push(BankRun { bank, summary });
+        runs.push(reconcile_bank(demo, bank).await?);
     }
     Ok(runs)
+}
+
+/// `bank` closes the day and a finance officer runs its reconciliation.
+pub async fn reconcile_bank(demo: &Demo, bank: BankCode) -> anyhow::Result<BankRun> {
+    demo.banks_controls(bank).close_day(demo.day);
+    let body = json!({"bank": bank.as_str(), "date": demo.day.to_string()});
+    let response = demo
+        .client
+        .post(demo.url("/api/v1/reconciliations"))
+        .bearer_auth(&demo.keys.finance)
+        .json(&body)
+        .send()
+        .await?;
+    let status = response.status();
+    let summary: Value = response.json().await.context("the run's summary")?;
+    ensure!(status == 201, "reconciling {bank}: {status} {summary}");
+    Ok(BankRun { bank, summary })
 }
 
 /// `  vcb    amount_mismatch         1        923.000 ₫`: every class with a count, per bank.

@@ -16,6 +16,7 @@ use crate::config::DatabaseConfig;
 pub mod agencies;
 pub mod attempts;
 pub mod audit;
+pub mod cutover;
 pub mod jobs;
 pub mod keys;
 pub mod legacy;

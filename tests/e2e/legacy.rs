@@ -30,7 +30,7 @@ on_both_backends!(
     a_confirm_endpoint_failing_twice_gets_the_confirm_again_until_it_answers_00,
 );
 
-const PARTNER: &str = "STP_HANOI";
+pub(crate) const PARTNER: &str = "STP_HANOI";
 const SECRET: &str = "stp-hanoi-secret";
 const DOSSIER: &str = "000.00.12.H29-260530-0001";
 
@@ -55,7 +55,7 @@ fn signed_over(message: &Value, names: &[&str]) -> bool {
 
 /// How the partner's CONFIRM endpoint misbehaves before it answers properly.
 #[derive(Clone, Copy, Debug)]
-enum Failure {
+pub(crate) enum Failure {
     ServerError,
     /// `00`, but with a checksum the partner's secret did not make.
     ForgedReply,
@@ -68,13 +68,13 @@ struct Inbox {
     failures: Arc<Mutex<VecDeque<Failure>>>,
 }
 
-struct Partner {
+pub(crate) struct Partner {
     confirm_url: String,
     inbox: Inbox,
 }
 
 impl Partner {
-    async fn start(failures: &[Failure]) -> Partner {
+    pub(crate) async fn start(failures: &[Failure]) -> Partner {
         let inbox = Inbox::default();
         inbox.failures.lock().unwrap().extend(failures);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -86,7 +86,7 @@ impl Partner {
         Partner { confirm_url, inbox }
     }
 
-    fn config(&self) -> LegacyPartner {
+    pub(crate) fn config(&self) -> LegacyPartner {
         LegacyPartner {
             code: PARTNER.into(),
             secret: SECRET.to_owned().into(),
@@ -96,7 +96,7 @@ impl Partner {
         }
     }
 
-    fn confirms(&self) -> Vec<(Value, bool)> {
+    pub(crate) fn confirms(&self) -> Vec<(Value, bool)> {
         self.inbox.confirms.lock().unwrap().clone()
     }
 }
@@ -144,7 +144,7 @@ async fn confirm(
     (status, Json(reply))
 }
 
-async fn app_with(backend: Backend, partner: &Partner) -> TestApp {
+pub(crate) async fn app_with(backend: Backend, partner: &Partner) -> TestApp {
     let config = partner.config();
     let app = spawn_app_with_banks_and(backend, |c| c.legacy.partners = vec![config]).await;
     app.seed_agency(AGENCY, "http://localhost:9/notify").await;
@@ -202,7 +202,7 @@ fn sign(mut message: Value, fields: &[&str]) -> Value {
     message
 }
 
-fn lookup(kind: &str, reference: &str) -> Value {
+pub(crate) fn lookup(kind: &str, reference: &str) -> Value {
     let message = json!({"LoaiBanTin": kind, "PhienBan": "1.0.6", "MaDoiTac": PARTNER,
         "MaThamChieu": reference, "ThoiGianGD": "20260530143000"});
     sign(message, &LOOKUP_FIELDS)
@@ -236,7 +236,7 @@ fn sent_now(app: &TestApp, message: &Value) -> Value {
     sent
 }
 
-async fn send(app: &TestApp, message: &Value) -> reqwest::Response {
+pub(crate) async fn send(app: &TestApp, message: &Value) -> reqwest::Response {
     let r = app
         .client
         .post(app.url("/legacy/v1/messages"))
@@ -248,7 +248,7 @@ async fn send(app: &TestApp, message: &Value) -> reqwest::Response {
     r
 }
 
-async fn send_json(app: &TestApp, message: &Value) -> Value {
+pub(crate) async fn send_json(app: &TestApp, message: &Value) -> Value {
     send(app, message).await.json().await.unwrap()
 }
 
@@ -310,7 +310,7 @@ async fn pay(app: &TestApp, pay_url: &str, reference: &str) -> Value {
 }
 
 /// Runs the outbox dispatcher until nothing is due.
-async fn deliver_all(app: &TestApp) {
+pub(crate) async fn deliver_all(app: &TestApp) {
     let payhub = AppState::new(app.store.clone(), app.config.clone(), app.clock.clone());
     while deliver_due(&payhub).await.unwrap() == Outcome::Done {}
 }

@@ -9,6 +9,7 @@ mod browser;
 mod callbacks;
 mod checkout;
 mod cli;
+mod cutover;
 mod demo;
 mod foundation;
 mod hostile;

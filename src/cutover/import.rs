@@ -1,0 +1,236 @@
+//! `payhub import legacy --file <export.csv> [--dry-run]`: the file streamed a batch at a time (its
+//! size never held in memory), each batch one transaction, refused rows written with their reason
+//! to `<export.csv>.refused.csv`.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use chrono::{DateTime, Duration, Utc};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use super::file::{parse_row, ColumnMap, LegacyPayment, LegacyState, COLUMNS};
+use crate::config::Config;
+use crate::store::cutover::{ImportContext, ImportPartner, RowOutcome};
+use crate::store::Store;
+
+/// Rows per transaction: large enough that a million rows take a thousand commits, small
+/// enough that a refused batch is quick to retry row by row.
+const BATCH_ROWS: usize = 1000;
+
+/// How long an in-flight payment stays payable after the import: the orders' default expiry.
+const IN_FLIGHT_FOR: Duration = Duration::minutes(30);
+
+/// The counts of the summary line (cutover.md §2).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct ImportSummary {
+    pub in_flight: u64,
+    pub paid: u64,
+    pub failed: u64,
+    pub refunded: u64,
+    pub unchanged: u64,
+    pub refused: u64,
+}
+
+impl ImportSummary {
+    pub fn imported(&self) -> u64 {
+        self.in_flight + self.paid + self.failed + self.refunded
+    }
+
+    fn count(&mut self, outcome: &RowOutcome) {
+        match outcome {
+            RowOutcome::Imported(LegacyState::Started) => self.in_flight += 1,
+            RowOutcome::Imported(LegacyState::Paid) => self.paid += 1,
+            RowOutcome::Imported(LegacyState::Failed) => self.failed += 1,
+            RowOutcome::Imported(LegacyState::Refunded) => self.refunded += 1,
+            RowOutcome::Unchanged => self.unchanged += 1,
+            RowOutcome::Refused(_) => self.refused += 1,
+        }
+    }
+}
+
+impl fmt::Display for ImportSummary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "imported {}: in-flight {}, paid {}, failed {}, refunded {}; unchanged {}; refused {}",
+            self.imported(),
+            self.in_flight,
+            self.paid,
+            self.failed,
+            self.refunded,
+            self.unchanged,
+            self.refused
+        )
+    }
+}
+
+/// Where the refused rows of `file` go.
+pub fn refused_path(file: &Path) -> PathBuf {
+    let mut name = file.as_os_str().to_owned();
+    name.push(".refused.csv");
+    PathBuf::from(name)
+}
+
+/// Imports `file`; `show_progress` draws a bar on the terminal.
+pub async fn import_file(
+    store: &Store,
+    config: &Config,
+    file: &Path,
+    dry_run: bool,
+    actor: &str,
+    now: DateTime<Utc>,
+    show_progress: bool,
+) -> anyhow::Result<ImportSummary> {
+    let ctx = ImportContext {
+        partners: partners(store, config, now).await?,
+        actor: format!("{actor} import {}", file.display()),
+        now,
+        pending_for: IN_FLIGHT_FOR,
+    };
+    let size = std::fs::metadata(file)
+        .with_context(|| format!("reading {}", file.display()))?
+        .len();
+    let bar = progress_bar(size, show_progress);
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        // The way back's last line, `# rows=… sha256=…`, is not a row.
+        .comment(Some(b'#'))
+        .from_path(file)
+        .with_context(|| format!("reading {}", file.display()))?;
+    let header = reader.headers()?.clone();
+    let mut refused = Refused::create(&refused_path(file), &header)?;
+    let columns = ColumnMap::new(&header);
+    let mut summary = ImportSummary::default();
+    // Rows refused while reading stay in the batch, so the refused file keeps the file's order.
+    let mut batch: Vec<(csv::StringRecord, Result<LegacyPayment, String>)> =
+        Vec::with_capacity(BATCH_ROWS);
+    for record in reader.records() {
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line());
+                // Unreadable bytes (not UTF-8): refused alone, its neighbours unaffected.
+                summary.count(&refused.row(line, &csv::StringRecord::new(), &e.to_string())?);
+                continue;
+            }
+        };
+        bar.set_position(record.position().map_or(0, |p| p.byte()));
+        let parsed = match &columns {
+            Ok(map) => parse_row(map.fields(&record)),
+            Err(reason) => Err(reason.clone()),
+        };
+        batch.push((record, parsed));
+        if batch.len() == BATCH_ROWS {
+            import_batch(store, &ctx, &mut batch, dry_run, &mut refused, &mut summary).await?;
+        }
+    }
+    import_batch(store, &ctx, &mut batch, dry_run, &mut refused, &mut summary).await?;
+    refused.finish()?;
+    bar.finish_and_clear();
+    Ok(summary)
+}
+
+async fn import_batch(
+    store: &Store,
+    ctx: &ImportContext,
+    batch: &mut Vec<(csv::StringRecord, Result<LegacyPayment, String>)>,
+    dry_run: bool,
+    refused: &mut Refused,
+    summary: &mut ImportSummary,
+) -> anyhow::Result<()> {
+    if batch.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<LegacyPayment> = batch
+        .iter()
+        .filter_map(|(_, row)| row.as_ref().ok().cloned())
+        .collect();
+    let mut outcomes = store.import_legacy(&rows, ctx, dry_run).await?.into_iter();
+    for (record, parsed) in batch.iter() {
+        let outcome = match parsed {
+            Ok(_) => outcomes.next().context("an outcome for every row")?,
+            Err(reason) => RowOutcome::Refused(reason.clone()),
+        };
+        if let RowOutcome::Refused(reason) = &outcome {
+            refused.row(line_of(record), record, reason)?;
+        }
+        summary.count(&outcome);
+    }
+    batch.clear();
+    Ok(())
+}
+
+fn line_of(record: &csv::StringRecord) -> u64 {
+    record.position().map_or(0, |p| p.line())
+}
+
+/// Each configured partner with the API key its orders belong to (the one its INITs use).
+async fn partners(
+    store: &Store,
+    config: &Config,
+    now: DateTime<Utc>,
+) -> anyhow::Result<HashMap<String, ImportPartner>> {
+    let mut partners = HashMap::new();
+    for p in &config.legacy.partners {
+        let caller = store.legacy_partner_caller(&p.code, now).await?;
+        let partner = ImportPartner {
+            key_id: caller.key_id,
+            confirm_url: p.confirm_url.clone(),
+            return_url: p.return_url(),
+            agencies: p.agencies.clone(),
+        };
+        partners.insert(p.code.clone(), partner);
+    }
+    Ok(partners)
+}
+
+/// `<export.csv>.refused.csv`: the file's own columns as they were, then the line and the reason.
+struct Refused {
+    writer: csv::Writer<std::fs::File>,
+    width: usize,
+}
+
+impl Refused {
+    fn create(path: &Path, header: &csv::StringRecord) -> anyhow::Result<Refused> {
+        let mut writer = csv::Writer::from_path(path)
+            .with_context(|| format!("writing {}", path.display()))?;
+        let mut names: Vec<&str> = header.iter().collect();
+        if names.is_empty() {
+            names = COLUMNS.to_vec();
+        }
+        let width = names.len();
+        writer.write_record(names.into_iter().chain(["Dong", "LyDo"]))?;
+        Ok(Refused { writer, width })
+    }
+
+    fn row(
+        &mut self,
+        line: u64,
+        record: &csv::StringRecord,
+        reason: &str,
+    ) -> anyhow::Result<RowOutcome> {
+        let fields = (0..self.width).map(|i| record.get(i).unwrap_or(""));
+        let line = line.to_string();
+        self.writer
+            .write_record(fields.chain([line.as_str(), reason]))?;
+        Ok(RowOutcome::Refused(reason.to_owned()))
+    }
+
+    fn finish(mut self) -> anyhow::Result<()> {
+        self.writer.flush()?;
+        Ok(())
+    }
+}
+
+fn progress_bar(size: u64, show: bool) -> ProgressBar {
+    if !show {
+        return ProgressBar::hidden();
+    }
+    let style = ProgressStyle::with_template(
+        "{spinner} importing [{bar:40}] {binary_bytes}/{binary_total_bytes} {elapsed} (eta {eta})",
+    )
+    .expect("the template is valid");
+    ProgressBar::new(size).with_style(style)
+}
