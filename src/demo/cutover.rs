@@ -170,13 +170,23 @@ pub async fn rehearse(demo: &Demo, data: &Path) -> anyhow::Result<()> {
     println!("\n5. A late callback: OLD0002's citizen pays on the old platform's VNPAY page");
     pay_page(demo, &late_url, Action::Approve).await?;
     let late = wait_until_paid(demo, "DVC-0002").await?;
-    println!("   order {late} is paid once; its CONFIRM goes to {PARTNER}");
+    println!("   order {late} is paid once");
 
     println!("\n6. The pending sync asks the banks about the in-flight attempts");
     let asked = crate::pending_sync::sync_pass(&demo.state).await?;
     let lost = wait_until_paid(demo, "DVC-0003").await?;
     println!("   {asked} asked; OLD0003, whose callback was lost, is paid (order {lost})");
     deliver_confirms(demo).await?;
+    for (reference, id) in [("DVC-0002", &late), ("DVC-0003", &lost)] {
+        let confirms = demo.state.store.notifications_of_order(id).await?;
+        let delivered = confirms
+            .iter()
+            .filter(|n| n.event == "legacy.confirm")
+            .filter(|n| n.status == crate::domain::notification::DeliveryStatus::Delivered)
+            .count();
+        ensure!(delivered == 1, "{reference}: {delivered} CONFIRMs delivered");
+        println!("   {PARTNER} acknowledged one CONFIRM for {reference}");
+    }
 
     println!("\n7. The day reconciles as one: PayHub's own payment beside the old platform's");
     let order = demo

@@ -97,7 +97,8 @@ async fn the_cutover_rehearsal_plays_every_step(backend: Backend) {
     let expected = [
         "imported 7: in-flight 3, paid 2, failed 1, refunded 1; unchanged 0; refused 0",
         "the same file again: imported 0: in-flight 0, paid 0, failed 0, refunded 0; unchanged 7; refused 0",
-        "is paid once; its CONFIRM goes to DVC_DEMO",
+        "DVC_DEMO acknowledged one CONFIRM for DVC-0002",
+        "DVC_DEMO acknowledged one CONFIRM for DVC-0003",
         "OLD0003, whose callback was lost, is paid",
         "8. The way back: payhub export legacy --since",
     ];
