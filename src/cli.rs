@@ -130,7 +130,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let now = Clock::default().now();
             let show_progress = std::io::IsTerminal::is_terminal(&std::io::stderr());
             let summary = crate::cutover::import::import_file(
-                &store, &config, &file, dry_run, &cli_actor(), now, show_progress,
+                &store,
+                &config,
+                &file,
+                dry_run,
+                &cli_actor(),
+                now,
+                show_progress,
             )
             .await?;
             if summary.refused > 0 {
@@ -145,9 +151,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Export(ExportCommand::Legacy { since, out }) => {
             let store = open_store(&config).await?;
-            let summary =
-                crate::cutover::export::export_file(&store, since.with_timezone(&chrono::Utc), &out)
-                    .await?;
+            let summary = crate::cutover::export::export_file(
+                &store,
+                since.with_timezone(&chrono::Utc),
+                &out,
+            )
+            .await?;
             println!(
                 "exported {} rows to {} (sha256 {})",
                 summary.rows,

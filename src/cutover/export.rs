@@ -77,7 +77,10 @@ fn export_row(o: ExportedOrder) -> Result<LegacyPayment, StoreError> {
     // Imported rows go back with the accounts their file gave; PayHub's own with the attempt's.
     let (account, bin) = match (o.beneficiary_account, o.beneficiary_bin) {
         (Some(account), Some(bin)) if o.imported => (account, bin),
-        _ => (o.account_no.unwrap_or_default(), o.bank_bin.unwrap_or_default()),
+        _ => (
+            o.account_no.unwrap_or_default(),
+            o.bank_bin.unwrap_or_default(),
+        ),
     };
     Ok(LegacyPayment {
         partner: o.partner_code.unwrap_or(o.key_name),

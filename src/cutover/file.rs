@@ -250,7 +250,10 @@ pub fn row_fields(p: &LegacyPayment) -> [String; 18] {
         amount(p.by_kind[1].1),
         amount(p.by_kind[2].1),
         p.state.as_str().to_owned(),
-        attempt.map(|a| bank_short_code(a.bank)).unwrap_or("").to_owned(),
+        attempt
+            .map(|a| bank_short_code(a.bank))
+            .unwrap_or("")
+            .to_owned(),
         attempt.map(|a| a.reference.clone()).unwrap_or_default(),
         attempt.and_then(|a| a.txn_id.clone()).unwrap_or_default(),
         legacy_time(p.created_at),
@@ -328,7 +331,10 @@ mod tests {
             started[i] = v;
         }
         let p = parse_row(started).unwrap();
-        assert_eq!((p.state, p.bank, p.paid_at), (LegacyState::Started, None, None));
+        assert_eq!(
+            (p.state, p.bank, p.paid_at),
+            (LegacyState::Started, None, None)
+        );
     }
 
     #[test]

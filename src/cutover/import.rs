@@ -194,8 +194,8 @@ struct Refused {
 
 impl Refused {
     fn create(path: &Path, header: &csv::StringRecord) -> anyhow::Result<Refused> {
-        let mut writer = csv::Writer::from_path(path)
-            .with_context(|| format!("writing {}", path.display()))?;
+        let mut writer =
+            csv::Writer::from_path(path).with_context(|| format!("writing {}", path.display()))?;
         let mut names: Vec<&str> = header.iter().collect();
         if names.is_empty() {
             names = COLUMNS.to_vec();

@@ -43,10 +43,8 @@ pub fn confirm_reply(message: &serde_json::Value, now: DateTime<Utc>) -> serde_j
     let text = |f: &str| message[f].as_str().unwrap_or_default().to_owned();
     let (partner, reference) = (text("MaDoiTac"), text("MaThamChieu"));
     let time = crate::legacy::checksum::legacy_time(now);
-    let sum = crate::legacy::checksum::checksum(
-        &["00", &partner, &reference, &time],
-        PARTNER_SECRET,
-    );
+    let sum =
+        crate::legacy::checksum::checksum(&["00", &partner, &reference, &time], PARTNER_SECRET);
     serde_json::json!({"MaLoi": "00", "MoTaLoi": "", "MaDoiTac": partner,
         "MaThamChieu": reference, "ThoiGianGD": time, "MaXacThuc": sum})
 }
@@ -86,7 +84,12 @@ pub fn old_platform_vnpay_url(
 }
 
 /// One row of the old platform's export for the first agency.
-fn row(n: usize, state: LegacyState, bank: Option<BankAttempt>, at: DateTime<Utc>) -> LegacyPayment {
+fn row(
+    n: usize,
+    state: LegacyState,
+    bank: Option<BankAttempt>,
+    at: DateTime<Utc>,
+) -> LegacyPayment {
     let agency = &AGENCIES[2];
     let paid = state.is_paid();
     LegacyPayment {
@@ -96,7 +99,11 @@ fn row(n: usize, state: LegacyState, bank: Option<BankAttempt>, at: DateTime<Utc
         agency_code: AgencyCode::parse(agency.code).expect("a scenario agency"),
         procedure_code: ProcedureCode::parse("1.009994").expect("a procedure code"),
         amount: FEE + CHARGE,
-        by_kind: [(FeeKind::Fee, FEE), (FeeKind::Charge, CHARGE), (FeeKind::Service, 0)],
+        by_kind: [
+            (FeeKind::Fee, FEE),
+            (FeeKind::Charge, CHARGE),
+            (FeeKind::Service, 0),
+        ],
         state,
         bank,
         created_at: at,
@@ -134,13 +141,43 @@ pub async fn rehearse(demo: &Demo, data: &Path) -> anyhow::Result<()> {
         .clone()
         .context("VNPAY's transaction")?;
     let rows = vec![
-        row(1, LegacyState::Paid, at_bank(BankCode::Vnpay, "OLD0001", Some(paid_txn)), evening),
-        row(2, LegacyState::Started, at_bank(BankCode::Vnpay, "OLD0002", None), evening),
-        row(3, LegacyState::Started, at_bank(BankCode::Vnpay, "OLD0003", None), evening),
+        row(
+            1,
+            LegacyState::Paid,
+            at_bank(BankCode::Vnpay, "OLD0001", Some(paid_txn)),
+            evening,
+        ),
+        row(
+            2,
+            LegacyState::Started,
+            at_bank(BankCode::Vnpay, "OLD0002", None),
+            evening,
+        ),
+        row(
+            3,
+            LegacyState::Started,
+            at_bank(BankCode::Vnpay, "OLD0003", None),
+            evening,
+        ),
         row(4, LegacyState::Started, None, evening),
-        row(5, LegacyState::Paid, at_bank(BankCode::Vcb, "OLD0005", Some("FT0005".into())), yesterday),
-        row(6, LegacyState::Failed, at_bank(BankCode::Bidv, "OLD0006", None), yesterday),
-        row(7, LegacyState::Refunded, at_bank(BankCode::Vcb, "OLD0007", Some("FT0007".into())), yesterday),
+        row(
+            5,
+            LegacyState::Paid,
+            at_bank(BankCode::Vcb, "OLD0005", Some("FT0005".into())),
+            yesterday,
+        ),
+        row(
+            6,
+            LegacyState::Failed,
+            at_bank(BankCode::Bidv, "OLD0006", None),
+            yesterday,
+        ),
+        row(
+            7,
+            LegacyState::Refunded,
+            at_bank(BankCode::Vcb, "OLD0007", Some("FT0007".into())),
+            yesterday,
+        ),
     ];
     let file = data.join("legacy-export.csv");
     write_export(&file, &rows)?;
@@ -156,15 +193,40 @@ pub async fn rehearse(demo: &Demo, data: &Path) -> anyhow::Result<()> {
 
     let night = demo.state.clock.now();
     let now = || demo.state.clock.now();
-    println!("\n2. payhub import legacy --file {} --dry-run", file.display());
-    let dry = import::import_file(&demo.state.store, config, &file, true, "demo", now(), false).await?;
+    println!(
+        "\n2. payhub import legacy --file {} --dry-run",
+        file.display()
+    );
+    let dry =
+        import::import_file(&demo.state.store, config, &file, true, "demo", now(), false).await?;
     println!("   {dry}");
     println!("\n3. payhub import legacy --file {}", file.display());
-    let done = import::import_file(&demo.state.store, config, &file, false, "demo", now(), false).await?;
+    let done = import::import_file(
+        &demo.state.store,
+        config,
+        &file,
+        false,
+        "demo",
+        now(),
+        false,
+    )
+    .await?;
     println!("   {done}");
-    let again = import::import_file(&demo.state.store, config, &file, false, "demo", now(), false).await?;
+    let again = import::import_file(
+        &demo.state.store,
+        config,
+        &file,
+        false,
+        "demo",
+        now(),
+        false,
+    )
+    .await?;
     println!("   the same file again: {again}");
-    ensure!(done.imported() == 7 && again.unchanged == 7, "the import took every row once");
+    ensure!(
+        done.imported() == 7 && again.unchanged == 7,
+        "the import took every row once"
+    );
 
     println!("\n4. The banks are re-pointed: their callbacks now come to PayHub");
     println!("\n5. A late callback: OLD0002's citizen pays on the old platform's VNPAY page");
@@ -184,14 +246,15 @@ pub async fn rehearse(demo: &Demo, data: &Path) -> anyhow::Result<()> {
             .filter(|n| n.event == "legacy.confirm")
             .filter(|n| n.status == crate::domain::notification::DeliveryStatus::Delivered)
             .count();
-        ensure!(delivered == 1, "{reference}: {delivered} CONFIRMs delivered");
+        ensure!(
+            delivered == 1,
+            "{reference}: {delivered} CONFIRMs delivered"
+        );
         println!("   {PARTNER} acknowledged one CONFIRM for {reference}");
     }
 
     println!("\n7. The day reconciles as one: PayHub's own payment beside the old platform's");
-    let order = demo
-        .create_order("CUTOVER-OWN-1", &own_order(demo))
-        .await?;
+    let order = demo.create_order("CUTOVER-OWN-1", &own_order(demo)).await?;
     let id = order["id"].as_str().context("order id")?;
     let page = demo.choose_bank(id, "vnpay").await?;
     pay_page(demo, &page, Action::Approve).await?;

@@ -99,7 +99,12 @@ fn faults(fault: Fault) -> anyhow::Result<Faults> {
 
 /// Submits the bank page's form with the citizen's button; returns where the bank sends the
 /// browser (PayHub's `/return/{bank}`).
-pub(super) async fn press(demo: &Demo, page: &str, html: &str, action: Action) -> anyhow::Result<String> {
+pub(super) async fn press(
+    demo: &Demo,
+    page: &str,
+    html: &str,
+    action: Action,
+) -> anyhow::Result<String> {
     let start = html
         .find("action=\"")
         .context("a form on the bank's page")?

@@ -58,7 +58,10 @@ impl Store {
                 let mut outcomes = Vec::with_capacity(rows.len());
                 for row in rows {
                     outcomes.push(
-                        match self.import_batch(std::slice::from_ref(row), ctx, dry_run).await {
+                        match self
+                            .import_batch(std::slice::from_ref(row), ctx, dry_run)
+                            .await
+                        {
                             Ok(mut one) => one.remove(0),
                             Err(e) if refused_by_database(&e) => {
                                 RowOutcome::Refused(format!("the database refused it: {e}"))
@@ -158,8 +161,14 @@ impl Known {
             "select code, name from agencies where code in ({})",
             tuples(agencies.len(), 1)
         );
-        known.agency_names = fetch_texts(tx, &sql, &agencies).await?.into_iter().collect();
-        let refs = unique(rows.iter().filter_map(|r| r.bank.as_ref().map(|b| &*b.reference)));
+        known.agency_names = fetch_texts(tx, &sql, &agencies)
+            .await?
+            .into_iter()
+            .collect();
+        let refs = unique(
+            rows.iter()
+                .filter_map(|r| r.bank.as_ref().map(|b| &*b.reference)),
+        );
         let sql = format!(
             "select reference from payment_attempts where reference in ({})",
             tuples(refs.len(), 1)
@@ -187,7 +196,10 @@ impl Known {
              where status = 'pending' and (agency_code, dossier_code) in ({})",
             tuples(dossiers.len() / 2, 2)
         );
-        known.open_dossiers = fetch_texts(tx, &sql, &dossiers).await?.into_iter().collect();
+        known.open_dossiers = fetch_texts(tx, &sql, &dossiers)
+            .await?
+            .into_iter()
+            .collect();
         let vnpay_agencies = unique(
             rows.iter()
                 .filter(|r| r.bank.as_ref().is_some_and(|b| b.bank == BankCode::Vnpay))
@@ -209,11 +221,17 @@ impl Known {
         ctx: &ImportContext,
     ) -> Result<Option<Option<String>>, String> {
         let partner = ctx.partners.get(&row.partner).ok_or_else(|| {
-            format!("MaDoiTac {} is not a partner in [legacy.partners]", row.partner)
+            format!(
+                "MaDoiTac {} is not a partner in [legacy.partners]",
+                row.partner
+            )
         })?;
         let agency = row.agency_code.as_str();
         if !partner.agencies.iter().any(|a| a == agency) {
-            return Err(format!("MaDonVi {agency} is not one of {}'s agencies", row.partner));
+            return Err(format!(
+                "MaDonVi {agency} is not one of {}'s agencies",
+                row.partner
+            ));
         }
         if !self.agency_names.contains_key(agency) {
             return Err(format!("MaDonVi {agency} is not an agency PayHub knows"));
@@ -223,10 +241,16 @@ impl Known {
         }
         if let Some(b) = &row.bank {
             if self.bank_refs.contains(&b.reference) {
-                return Err(format!("MaThamChieuNH {} is another payment's", b.reference));
+                return Err(format!(
+                    "MaThamChieuNH {} is another payment's",
+                    b.reference
+                ));
             }
             if let Some(txn) = &b.txn_id {
-                if self.txn_ids.contains(&(b.bank.as_str().to_owned(), txn.clone())) {
+                if self
+                    .txn_ids
+                    .contains(&(b.bank.as_str().to_owned(), txn.clone()))
+                {
                     return Err(format!("MaGiaoDich {txn} is already recorded"));
                 }
             }
@@ -234,7 +258,10 @@ impl Known {
         if row.state == LegacyState::Started {
             let dossier = (agency.to_owned(), row.dossier_code.clone());
             if self.open_dossiers.contains(&dossier) {
-                return Err(format!("dossier {} already has an open order", row.dossier_code));
+                return Err(format!(
+                    "dossier {} already has an open order",
+                    row.dossier_code
+                ));
             }
         }
         self.terminal(row).map(Some)
@@ -271,19 +298,22 @@ impl Known {
         if let Some(b) = &row.bank {
             self.bank_refs.insert(b.reference.clone());
             if let Some(txn) = &b.txn_id {
-                self.txn_ids.insert((b.bank.as_str().to_owned(), txn.clone()));
+                self.txn_ids
+                    .insert((b.bank.as_str().to_owned(), txn.clone()));
             }
         }
         if status == OrderStatus::Pending {
             let agency = row.agency_code.as_str().to_owned();
-            self.open_dossiers.insert((agency, row.dossier_code.clone()));
+            self.open_dossiers
+                .insert((agency, row.dossier_code.clone()));
         }
         let held = Held {
             amount: row.amount,
             status,
             txn_id: txn_id.filter(|_| row.state.is_paid()),
         };
-        self.held.insert((row.partner.clone(), row.reference.clone()), held);
+        self.held
+            .insert((row.partner.clone(), row.reference.clone()), held);
     }
 }
 
@@ -292,7 +322,10 @@ impl Known {
 fn held_matches(held: &Held, row: &LegacyPayment) -> Result<(), String> {
     use OrderStatus as S;
     if held.amount != row.amount {
-        return Err(format!("SoTien {} but PayHub holds {}", row.amount, held.amount));
+        return Err(format!(
+            "SoTien {} but PayHub holds {}",
+            row.amount, held.amount
+        ));
     }
     let row_txn = row.bank.as_ref().and_then(|b| b.txn_id.as_ref());
     let same_txn = held.txn_id.as_ref() == row_txn;
@@ -410,12 +443,22 @@ const EVENT_COLUMNS: &str =
     "order_events (order_id, at, event, from_status, to_status, actor, detail)";
 
 impl Plan {
-    fn add(&mut self, row: &LegacyPayment, terminal: Option<String>, known: &Known, ctx: &ImportContext) {
+    fn add(
+        &mut self,
+        row: &LegacyPayment,
+        terminal: Option<String>,
+        known: &Known,
+        ctx: &ImportContext,
+    ) {
         use Val::*;
         let partner = &ctx.partners[&row.partner];
         let id = uuid::Uuid::new_v4().to_string();
         let status = order_status(row.state);
-        let refunded = if row.state == LegacyState::Refunded { row.amount } else { 0 };
+        let refunded = if row.state == LegacyState::Refunded {
+            row.amount
+        } else {
+            0
+        };
         let expires_at = match row.state {
             LegacyState::Started => ctx.now + ctx.pending_for,
             _ => row.created_at + ctx.pending_for,
@@ -462,7 +505,10 @@ impl Plan {
         if let Some(b) = &row.bank {
             self.add_attempt(&id, row, b, terminal, known, ctx);
         }
-        let detail = format!("taken over from the previous platform as {}", row.state.as_str());
+        let detail = format!(
+            "taken over from the previous platform as {}",
+            row.state.as_str()
+        );
         self.events.extend([
             Text(id),
             Time(ctx.now),
@@ -492,8 +538,8 @@ impl Plan {
         };
         let paid = row.state.is_paid();
         let account_name = known.agency_names[row.agency_code.as_str()].clone();
-        let create_date = (b.bank == BankCode::Vnpay)
-            .then(|| crate::banks::vnpay::create_date(row.created_at));
+        let create_date =
+            (b.bank == BankCode::Vnpay).then(|| crate::banks::vnpay::create_date(row.created_at));
         self.attempts.extend([
             Text(order_id.to_owned()),
             Text(b.bank.as_str().to_owned()),
@@ -517,7 +563,11 @@ impl Plan {
                 BankCode::Vnpay => terminal,
                 BankCode::Vcb | BankCode::Bidv => Some(row.account.clone()),
             };
-            let refunded = if row.state == LegacyState::Refunded { row.amount } else { 0 };
+            let refunded = if row.state == LegacyState::Refunded {
+                row.amount
+            } else {
+                0
+            };
             self.payments.push((
                 b.reference.clone(),
                 vec![
@@ -664,7 +714,11 @@ const EXPORT_SQL: &str = "
 impl Store {
     /// Every order created or changed since `since`, oldest change first, handed to `each` as
     /// it is read (the export is streamed, never held).
-    pub async fn export_legacy<F>(&self, since: DateTime<Utc>, mut each: F) -> Result<u64, StoreError>
+    pub async fn export_legacy<F>(
+        &self,
+        since: DateTime<Utc>,
+        mut each: F,
+    ) -> Result<u64, StoreError>
     where
         F: FnMut(ExportedOrder) -> Result<(), StoreError>,
     {

@@ -163,7 +163,11 @@ async fn every_row_state_is_taken_over_and_a_second_import_changes_nothing(backe
         dry.to_string(),
         "imported 5: in-flight 2, paid 1, failed 1, refunded 1; unchanged 0; refused 0"
     );
-    assert_eq!(count(&app, "select count(*) from orders").await, 0, "a dry run writes nothing");
+    assert_eq!(
+        count(&app, "select count(*) from orders").await,
+        0,
+        "a dry run writes nothing"
+    );
 
     let first = import(&app, &file, false).await;
     assert_eq!(first, dry, "the dry run said what the import did");
@@ -175,7 +179,11 @@ async fn every_row_state_is_taken_over_and_a_second_import_changes_nothing(backe
         ("TC-E", "pending"),
     ];
     for (reference, status) in statuses {
-        assert_eq!(order_of(&app, reference).await["status"], status, "{reference}");
+        assert_eq!(
+            order_of(&app, reference).await["status"],
+            status,
+            "{reference}"
+        );
     }
     let paid = order_of(&app, "TC-B").await;
     assert_eq!(paid["amount"], "650000");
@@ -183,9 +191,17 @@ async fn every_row_state_is_taken_over_and_a_second_import_changes_nothing(backe
     assert_eq!(paid["payer"]["name"], "Nguyễn Văn An, Hà Nội");
     let open = "select count(*) from payment_attempts
         where status = 'redirected' and reference = 'OLDA1' and next_query_at is not null";
-    assert_eq!(count(&app, open).await, 1, "the pending sync will ask VCB about OLDA1");
+    assert_eq!(
+        count(&app, open).await,
+        1,
+        "the pending sync will ask VCB about OLDA1"
+    );
     let audit = "select count(*) from order_events where event = 'imported'";
-    assert_eq!(count(&app, audit).await, 5, "each takeover is in the order's history");
+    assert_eq!(
+        count(&app, audit).await,
+        5,
+        "each takeover is in the order's history"
+    );
 
     let again = import(&app, &file, false).await;
     assert_eq!(
@@ -194,9 +210,15 @@ async fn every_row_state_is_taken_over_and_a_second_import_changes_nothing(backe
     );
     assert_eq!(count(&app, "select count(*) from orders").await, 5);
     assert_eq!(count(&app, "select count(*) from payments").await, 2);
-    assert!(partner.confirms().is_empty(), "history is never re-notified");
+    assert!(
+        partner.confirms().is_empty(),
+        "history is never re-notified"
+    );
     deliver_all(&app).await;
-    assert!(partner.confirms().is_empty(), "history is never re-notified");
+    assert!(
+        partner.confirms().is_empty(),
+        "history is never re-notified"
+    );
     app.stop().await.unwrap();
 }
 
@@ -241,17 +263,31 @@ async fn rows_that_contradict_payhub_or_are_malformed_are_refused_with_their_rea
         ("TC-C", "PayHub holds it as expired"),
         ("TC-F", "SoTien \"65O000\" is not a whole number"),
         ("TC-G", "MaDonVi 000.00.99.H99 is not"),
-        ("TC-H", "Phi + LePhi + KhoanKhac = 600000, not SoTien 650000"),
+        (
+            "TC-H",
+            "Phi + LePhi + KhoanKhac = 600000, not SoTien 650000",
+        ),
         ("TC-I", "MaDoiTac NOBODY is not a partner"),
         ("TC-J", "MaThamChieuNH OLDA1 is another payment's"),
     ];
     for ((reference, reason), (want_ref, want)) in reasons.iter().zip(expected) {
         assert_eq!(*reference, want_ref);
-        assert!(reason.starts_with(want), "{reference}: {reason:?}, want {want:?}");
+        assert!(
+            reason.starts_with(want),
+            "{reference}: {reason:?}, want {want:?}"
+        );
     }
     assert_eq!(refused[1][18], "3", "the line of the file it came from");
-    assert_eq!(order_of(&app, "TC-B").await["amount"], "650000", "nothing changed");
-    assert_eq!(order_of(&app, "TC-C").await["status"], "expired", "nothing changed");
+    assert_eq!(
+        order_of(&app, "TC-B").await["amount"],
+        "650000",
+        "nothing changed"
+    );
+    assert_eq!(
+        order_of(&app, "TC-C").await["status"],
+        "expired",
+        "nothing changed"
+    );
     assert_eq!(count(&app, "select count(*) from orders").await, 6);
 
     // A file that is not the export at all: every row refused, saying why, nothing written.
@@ -260,7 +296,10 @@ async fn rows_that_contradict_payhub_or_are_malformed_are_refused_with_their_rea
     let summary = import(&app, &wrong, false).await;
     assert_eq!((summary.imported(), summary.refused), (0, 2));
     let refused = read_csv(&refused_path(&wrong));
-    assert_eq!(refused[1].last().unwrap(), "the file has no column MaThamChieu");
+    assert_eq!(
+        refused[1].last().unwrap(),
+        "the file has no column MaThamChieu"
+    );
     app.stop().await.unwrap();
 }
 
@@ -296,9 +335,7 @@ fn old_platform_vnpay_url(app: &TestApp, reference: &str, created: DateTime<Utc>
     payhub::demo::cutover::old_platform_vnpay_url(&app.config, reference, amount, created).unwrap()
 }
 
-async fn in_flight_payments_finish_in_payhub_once_and_the_day_reconciles_as_one(
-    backend: Backend,
-) {
+async fn in_flight_payments_finish_in_payhub_once_and_the_day_reconciles_as_one(backend: Backend) {
     let partner = Partner::start(&[]).await;
     let app = app_with(backend, &partner).await;
     let banks = app.banks.as_ref().unwrap();
@@ -306,7 +343,12 @@ async fn in_flight_payments_finish_in_payhub_once_and_the_day_reconciles_as_one(
     let created = app.clock.now() - Duration::minutes(40);
     // Before the banks are re-pointed, the old platform's callbacks are not PayHub's: dropped.
     vnpay.set_faults(Faults::default().drop_callback());
-    press(&app, &old_platform_vnpay_url(&app, "OLDPAID1", created), "approve").await;
+    press(
+        &app,
+        &old_platform_vnpay_url(&app, "OLDPAID1", created),
+        "approve",
+    )
+    .await;
     let settled = vnpay.transactions_for("OLDPAID1");
     let txn = settled[0].bank_txn_id.clone().unwrap();
     // Two payments in flight at the export: one citizen pays after the night, the other paid
@@ -336,8 +378,15 @@ async fn in_flight_payments_finish_in_payhub_once_and_the_day_reconciles_as_one(
     let paid = wait_for(&app, id, |o| o["status"] == "paid").await;
     assert_eq!(paid["status"], "paid");
     let sync = AppState::new(app.store.clone(), app.config.clone(), app.clock.clone());
-    assert!(sync_pass(&sync).await.unwrap() >= 1, "the imported attempts are queried");
-    assert_eq!(order_of(&app, "TC-S").await["status"], "paid", "found by the pending sync");
+    assert!(
+        sync_pass(&sync).await.unwrap() >= 1,
+        "the imported attempts are queried"
+    );
+    assert_eq!(
+        order_of(&app, "TC-S").await["status"],
+        "paid",
+        "found by the pending sync"
+    );
     deliver_all(&app).await;
     let mut confirmed: Vec<String> = partner
         .confirms()
@@ -348,7 +397,11 @@ async fn in_flight_payments_finish_in_payhub_once_and_the_day_reconciles_as_one(
         })
         .collect();
     confirmed.sort();
-    assert_eq!(confirmed, ["TC-L", "TC-S"], "one CONFIRM each, none for history");
+    assert_eq!(
+        confirmed,
+        ["TC-L", "TC-S"],
+        "one CONFIRM each, none for history"
+    );
     let payments = "select count(*) from payments p join payment_attempts a on a.id = p.attempt_id
         where a.reference = 'OLDLATE1'";
     assert_eq!(count(&app, payments).await, 1, "three IPNs, one payment");
@@ -356,7 +409,10 @@ async fn in_flight_payments_finish_in_payhub_once_and_the_day_reconciles_as_one(
     // PayHub's own payment of the same day, then the day's statement holds both platforms'.
     let (own, _) =
         crate::reconciliation::pay(&app, "000.00.12.H29-261207-0009", "vnpay", "approve").await;
-    assert_eq!(wait_for(&app, &own, |o| o["status"] == "paid").await["status"], "paid");
+    assert_eq!(
+        wait_for(&app, &own, |o| o["status"] == "paid").await["status"],
+        "paid"
+    );
     let day = today(&app);
     banks.vnpay.close_day(day);
     let body = json!({"bank": "vnpay", "date": day.to_string()});
@@ -370,7 +426,12 @@ async fn in_flight_payments_finish_in_payhub_once_and_the_day_reconciles_as_one(
         .unwrap()
         .iter()
         .filter(|c| c["count"] != 0)
-        .map(|c| (c["class"].as_str().unwrap().to_owned(), c["count"].as_i64().unwrap()))
+        .map(|c| {
+            (
+                c["class"].as_str().unwrap().to_owned(),
+                c["count"].as_i64().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(classes, [("matched".to_owned(), 4)], "{run}");
     app.stop().await.unwrap();
@@ -384,7 +445,10 @@ async fn the_export_of_an_import_gives_back_its_rows_and_a_checksum_line(backend
     let file = write_export(&app, &dir, "export.csv", &every_state(&app), &[]);
     import(&app, &file, false).await;
     let own: Value = app
-        .create_order("own-1", &crate::helpers::order_body("000.00.12.H29-261207-0100"))
+        .create_order(
+            "own-1",
+            &crate::helpers::order_body("000.00.12.H29-261207-0100"),
+        )
         .await
         .json()
         .await
@@ -409,11 +473,19 @@ async fn the_export_of_an_import_gives_back_its_rows_and_a_checksum_line(backend
     let mut back: Vec<String> = rows[1..7].iter().map(|r| r.join("|")).collect();
     let mut given: Vec<String> = read_csv(&file)[1..].iter().map(|r| r.join("|")).collect();
     let own_id = own["id"].as_str().unwrap();
-    let own_row = back.iter().position(|r| r.contains(own_id)).expect("PayHub's own order");
-    assert!(back.remove(own_row).starts_with(&format!("test-portal|{own_id}|")));
+    let own_row = back
+        .iter()
+        .position(|r| r.contains(own_id))
+        .expect("PayHub's own order");
+    assert!(back
+        .remove(own_row)
+        .starts_with(&format!("test-portal|{own_id}|")));
     back.sort();
     given.sort();
-    assert_eq!(back, given, "the export of an import is the rows it was made from");
+    assert_eq!(
+        back, given,
+        "the export of an import is the rows it was made from"
+    );
     app.stop().await.unwrap();
 }
 

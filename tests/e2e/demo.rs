@@ -107,10 +107,21 @@ async fn the_cutover_rehearsal_plays_every_step(backend: Backend) {
     }
     let totals = reported_totals(&stdout);
     let matched = totals.get(&(BankCode::Vnpay, Class::Matched)).map(|t| t.0);
-    assert_eq!(matched, Some(4), "both platforms' VNPAY payments matched:\n{stdout}");
-    assert_eq!(totals.len(), 1, "no discrepancy on the cutover day:\n{stdout}");
+    assert_eq!(
+        matched,
+        Some(4),
+        "both platforms' VNPAY payments matched:\n{stdout}"
+    );
+    assert_eq!(
+        totals.len(),
+        1,
+        "no discrepancy on the cutover day:\n{stdout}"
+    );
     let back = std::fs::read_to_string(data.join("handback.csv")).unwrap();
-    assert!(back.lines().last().unwrap().starts_with("# rows=8 sha256="), "{back}");
+    assert!(
+        back.lines().last().unwrap().starts_with("# rows=8 sha256="),
+        "{back}"
+    );
     let _ = std::fs::remove_dir_all(&data);
 }
 
