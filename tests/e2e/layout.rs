@@ -103,13 +103,14 @@ fn request_builder_calls(text: &str) -> Vec<String> {
 #[test]
 fn only_the_bank_clients_call_the_banks() {
     // The adapters build what goes to a bank; only `banks/` sends it. Callbacks verify what a
-    // bank sent (the web layer), and the simulators are the banks themselves.
+    // bank sent (the web layer), and the simulators are the banks themselves. The cutover
+    // rehearsal plays the previous platform too, which made its own bank pages.
     let mut builders_called_in_banks = 0;
     for (path, text) in hub_files() {
         let calls = request_builder_calls(code(&text));
         if path.starts_with("banks/") {
             builders_called_in_banks += calls.len();
-        } else {
+        } else if path != "demo/cutover.rs" {
             assert!(calls.is_empty(), "src/{path} sends to a bank: {calls:?}");
         }
     }
