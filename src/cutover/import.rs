@@ -103,25 +103,20 @@ pub async fn import_file(
     let mut refused = Refused::create(&refused_path(file), &header)?;
     let columns = ColumnMap::new(&header);
     let mut summary = ImportSummary::default();
-    // Rows refused while reading stay in the batch, so the refused file keeps the file's order.
-    let mut batch: Vec<(csv::StringRecord, Result<LegacyPayment, String>)> =
-        Vec::with_capacity(BATCH_ROWS);
+    let mut batch: Vec<Read> = Vec::with_capacity(BATCH_ROWS);
     for record in reader.records() {
-        let record = match record {
-            Ok(r) => r,
-            Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
-                // Unreadable bytes (not UTF-8): refused alone, its neighbours unaffected.
-                summary.count(&refused.row(line, &csv::StringRecord::new(), &e.to_string())?);
-                continue;
-            }
+        let read = match (record, &columns) {
+            (Ok(record), Ok(map)) => Read::new(parse_row(map.fields(&record)), record),
+            (Ok(record), Err(reason)) => Read::new(Err(reason.clone()), record),
+            // Bytes that are not UTF-8: refused alone, its neighbours unaffected.
+            (Err(e), _) => Read {
+                line: e.position().map_or(0, |p| p.line()),
+                record: csv::StringRecord::new(),
+                row: Err(e.to_string()),
+            },
         };
-        bar.set_position(record.position().map_or(0, |p| p.byte()));
-        let parsed = match &columns {
-            Ok(map) => parse_row(map.fields(&record)),
-            Err(reason) => Err(reason.clone()),
-        };
-        batch.push((record, parsed));
+        bar.set_position(read.record.position().map_or(0, |p| p.byte()));
+        batch.push(read);
         if batch.len() == BATCH_ROWS {
             import_batch(store, &ctx, &mut batch, dry_run, &mut refused, &mut summary).await?;
         }
@@ -132,10 +127,25 @@ pub async fn import_file(
     Ok(summary)
 }
 
+/// One row as read: rows refused while reading stay in their batch, so the refused file keeps
+/// the file's order.
+struct Read {
+    line: u64,
+    record: csv::StringRecord,
+    row: Result<LegacyPayment, String>,
+}
+
+impl Read {
+    fn new(row: Result<LegacyPayment, String>, record: csv::StringRecord) -> Read {
+        let line = record.position().map_or(0, |p| p.line());
+        Read { line, record, row }
+    }
+}
+
 async fn import_batch(
     store: &Store,
     ctx: &ImportContext,
-    batch: &mut Vec<(csv::StringRecord, Result<LegacyPayment, String>)>,
+    batch: &mut Vec<Read>,
     dry_run: bool,
     refused: &mut Refused,
     summary: &mut ImportSummary,
@@ -145,25 +155,21 @@ async fn import_batch(
     }
     let rows: Vec<LegacyPayment> = batch
         .iter()
-        .filter_map(|(_, row)| row.as_ref().ok().cloned())
+        .filter_map(|read| read.row.as_ref().ok().cloned())
         .collect();
     let mut outcomes = store.import_legacy(&rows, ctx, dry_run).await?.into_iter();
-    for (record, parsed) in batch.iter() {
-        let outcome = match parsed {
+    for read in batch.iter() {
+        let outcome = match &read.row {
             Ok(_) => outcomes.next().context("an outcome for every row")?,
             Err(reason) => RowOutcome::Refused(reason.clone()),
         };
         if let RowOutcome::Refused(reason) = &outcome {
-            refused.row(line_of(record), record, reason)?;
+            refused.row(read.line, &read.record, reason)?;
         }
         summary.count(&outcome);
     }
     batch.clear();
     Ok(())
-}
-
-fn line_of(record: &csv::StringRecord) -> u64 {
-    record.position().map_or(0, |p| p.line())
 }
 
 /// Each configured partner with the API key its orders belong to (the one its INITs use).
@@ -205,17 +211,12 @@ impl Refused {
         Ok(Refused { writer, width })
     }
 
-    fn row(
-        &mut self,
-        line: u64,
-        record: &csv::StringRecord,
-        reason: &str,
-    ) -> anyhow::Result<RowOutcome> {
+    fn row(&mut self, line: u64, record: &csv::StringRecord, reason: &str) -> anyhow::Result<()> {
         let fields = (0..self.width).map(|i| record.get(i).unwrap_or(""));
         let line = line.to_string();
         self.writer
             .write_record(fields.chain([line.as_str(), reason]))?;
-        Ok(RowOutcome::Refused(reason.to_owned()))
+        Ok(())
     }
 
     fn finish(mut self) -> anyhow::Result<()> {

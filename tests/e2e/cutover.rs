@@ -290,6 +290,28 @@ async fn rows_that_contradict_payhub_or_are_malformed_are_refused_with_their_rea
     );
     assert_eq!(count(&app, "select count(*) from orders").await, 6);
 
+    // Bytes that are not UTF-8 (PostgreSQL refuses them in text) refuse their row alone.
+    let mut bytes = std::fs::read(&file).unwrap();
+    bytes.extend_from_slice(
+        b"STP_HANOI,TC-M,\xff\xfe,000.00.12.H29,1.001234,650000,650000,,,khoi-tao,,,,",
+    );
+    bytes.extend_from_slice(format!("{now},,,,An\n").as_bytes());
+    let good = Row::new("TC-N", "khoi-tao", "").line(&app);
+    bytes.extend_from_slice(format!("{good}\n").as_bytes());
+    std::fs::write(&file, bytes).unwrap();
+    let summary = import(&app, &file, false).await;
+    assert_eq!(
+        (summary.in_flight, summary.unchanged, summary.refused),
+        (1, 1, 8),
+        "{summary}"
+    );
+    let refused = read_csv(&refused_path(&file));
+    assert!(
+        refused[8].last().unwrap().contains("UTF-8"),
+        "{:?}",
+        refused[8]
+    );
+
     // A file that is not the export at all: every row refused, saying why, nothing written.
     let wrong = dir.join("wrong.csv");
     std::fs::write(&wrong, "MaDoiTac,SoTien\nSTP_HANOI,1000\nSTP_HANOI,2000\n").unwrap();
