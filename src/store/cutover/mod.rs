@@ -150,7 +150,7 @@ impl Known {
                  order by p.id limit 1)
              from k join legacy_orders lo on lo.partner_code = k.partner and lo.reference = k.reference
              join orders o on o.id = lo.order_id",
-            tuples(rows.len(), 2)
+            tuples(tx, rows.len(), 2)
         );
         let held: Vec<(String, String, i64, String, Option<String>)> =
             fetch_texts(tx, &sql, &keys).await?;
@@ -167,7 +167,7 @@ impl Known {
         let agencies: Vec<String> = unique(rows.iter().map(|r| r.agency_code.as_str()));
         let sql = format!(
             "select code, name from agencies where code in ({})",
-            tuples(agencies.len(), 1)
+            tuples(tx, agencies.len(), 1)
         );
         known.agency_names = fetch_texts(tx, &sql, &agencies)
             .await?
@@ -179,7 +179,7 @@ impl Known {
         );
         let sql = format!(
             "select reference from payment_attempts where reference in ({})",
-            tuples(refs.len(), 1)
+            tuples(tx, refs.len(), 1)
         );
         let found: Vec<(String,)> = fetch_texts(tx, &sql, &refs).await?;
         known.bank_refs = found.into_iter().map(|(r,)| r).collect();
@@ -193,7 +193,7 @@ impl Known {
             "with k (bank, txn) as ({})
              select p.bank, p.bank_txn_id from k
              join payments p on p.bank = k.bank and p.bank_txn_id = k.txn",
-            tuples(txns.len() / 2, 2)
+            tuples(tx, txns.len() / 2, 2)
         );
         known.txn_ids = fetch_texts(tx, &sql, &txns).await?.into_iter().collect();
         let dossiers: Vec<String> = rows
@@ -205,7 +205,7 @@ impl Known {
             "with k (agency, dossier) as ({})
              select o.agency_code, o.dossier_code from k join orders o
                on o.agency_code = k.agency and o.dossier_code = k.dossier and o.status = 'pending'",
-            tuples(dossiers.len() / 2, 2)
+            tuples(tx, dossiers.len() / 2, 2)
         );
         known.open_dossiers = fetch_texts(tx, &sql, &dossiers)
             .await?
@@ -373,8 +373,8 @@ pub fn order_status(state: LegacyState) -> OrderStatus {
 /// `values ($1, $2), ($3, $4), …`: `n` tuples of `width` placeholders, as a subquery or a `with`
 /// table joined on an index (SQLite scans the whole table for `(a, b) in (values …)`, which made
 /// a million-row import quadratic). A query with no tuples is not run.
-fn tuples(n: usize, width: usize) -> String {
-    format!("values {}", values(n, width, 0))
+fn tuples(tx: &Tx, n: usize, width: usize) -> String {
+    format!("values {}", values(tx, n, width))
 }
 
 fn unique<'a>(items: impl Iterator<Item = &'a str>) -> Vec<String> {
