@@ -136,10 +136,11 @@ pub async fn rehearse(demo: &Demo, data: &Path) -> anyhow::Result<()> {
     pay_page(demo, &paid_url, Action::Approve).await?;
     let lost_url = old_platform_vnpay_url(config, "OLD0003", amount, evening)?;
     let late_url = old_platform_vnpay_url(config, "OLD0002", amount, evening)?;
-    let paid_txn = vnpay.transactions_for("OLD0001")[0]
-        .bank_txn_id
-        .clone()
-        .context("VNPAY's transaction")?;
+    let paid_txn = vnpay
+        .transactions_for("OLD0001")
+        .first()
+        .and_then(|t| t.bank_txn_id.clone())
+        .context("VNPAY's transaction for OLD0001")?;
     let rows = vec![
         row(
             1,
@@ -290,7 +291,9 @@ fn write_export(file: &Path, rows: &[LegacyPayment]) -> anyhow::Result<()> {
 
 async fn pay_page(demo: &Demo, page: &str, action: Action) -> anyhow::Result<()> {
     let html = demo.client.get(page).send().await?.text().await?;
-    press(demo, page, &html, action).await?;
+    press(demo, page, &html, action)
+        .await
+        .with_context(|| format!("paying {page}"))?;
     Ok(())
 }
 
