@@ -52,6 +52,26 @@ pub enum Command {
         #[arg(long)]
         file: Option<PathBuf>,
     },
+    // The daily operations report (src/daily_report/cli.rs).
+    /// Operations reports.
+    #[command(subcommand)]
+    Report(ReportCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ReportCommand {
+    /// Print one day's operations report (GMT+7) and write it as XLSX.
+    Daily {
+        /// The day, YYYY-MM-DD.
+        #[arg(long)]
+        date: chrono::NaiveDate,
+        /// One agency group (Gxx or Hxx); the national summary is always included.
+        #[arg(long)]
+        group: Option<String>,
+        /// Where to write the workbook (default: bao-cao-van-hanh-<date>[-<group>].xlsx).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -92,6 +112,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Keys(keys) => run_keys(&config, keys).await,
         Command::Reconcile { bank, date, file } => {
             crate::recon::cli::reconcile(config, bank, date, file.as_deref(), &cli_actor()).await
+        }
+        Command::Report(ReportCommand::Daily { date, group, out }) => {
+            let (group, out) = (group.as_deref(), out.as_deref());
+            crate::daily_report::cli::report_daily(config, date, group, out).await
         }
     }
 }

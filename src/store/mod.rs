@@ -16,6 +16,7 @@ use crate::config::DatabaseConfig;
 pub mod agencies;
 pub mod attempts;
 pub mod audit;
+pub mod daily_report;
 pub mod jobs;
 pub mod keys;
 pub mod legacy;
@@ -30,6 +31,7 @@ pub mod rows;
 pub mod sessions;
 pub mod settle;
 pub mod transitions;
+pub mod watch;
 
 pub use audit::AuditEntry;
 
