@@ -122,8 +122,16 @@ impl Metrics {
                 "payhub_callback_delay_seconds_bucket{{bank=\"{bank}\",le=\"+Inf\"}} {}",
                 h.count
             );
-            let _ = writeln!(out, "payhub_callback_delay_seconds_sum{{bank=\"{bank}\"}} {}", h.sum);
-            let _ = writeln!(out, "payhub_callback_delay_seconds_count{{bank=\"{bank}\"}} {}", h.count);
+            let _ = writeln!(
+                out,
+                "payhub_callback_delay_seconds_sum{{bank=\"{bank}\"}} {}",
+                h.sum
+            );
+            let _ = writeln!(
+                out,
+                "payhub_callback_delay_seconds_count{{bank=\"{bank}\"}} {}",
+                h.count
+            );
         }
     }
 
@@ -176,13 +184,19 @@ impl Metrics {
 
 /// The backlogs read from the database at a scrape, as gauges: how many wait, and how long the
 /// oldest has (seconds at `now`).
-pub fn render_gauges(g: &crate::store::watch::Gauges, now: chrono::DateTime<chrono::Utc>) -> String {
+pub fn render_gauges(
+    g: &crate::store::watch::Gauges,
+    now: chrono::DateTime<chrono::Utc>,
+) -> String {
     use crate::store::watch::Backlog;
     let mut out = String::new();
     let mut family = |name: &str, label: &str, help: &str, rows: &[Backlog]| {
         let _ = writeln!(out, "# HELP payhub_{name} {help}");
         let _ = writeln!(out, "# TYPE payhub_{name} gauge");
-        let _ = writeln!(out, "# HELP payhub_{name}_oldest_seconds Age of the oldest of payhub_{name}.");
+        let _ = writeln!(
+            out,
+            "# HELP payhub_{name}_oldest_seconds Age of the oldest of payhub_{name}."
+        );
         let _ = writeln!(out, "# TYPE payhub_{name}_oldest_seconds gauge");
         for b in rows {
             let labels = if label.is_empty() {

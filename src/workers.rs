@@ -26,7 +26,10 @@ pub fn spawn_all(state: &AppState, stop: Shutdown) -> Vec<JoinHandle<()>> {
     let reconciliation = tokio::spawn(crate::scheduler::run(state.clone(), stop.clone()));
     let sync = tokio::spawn(crate::pending_sync::run(state.clone(), stop.clone()));
     // The daily operations report (src/daily_report/schedule.rs): claims each firing likewise.
-    let report = tokio::spawn(crate::daily_report::schedule::run(state.clone(), stop.clone()));
+    let report = tokio::spawn(crate::daily_report::schedule::run(
+        state.clone(),
+        stop.clone(),
+    ));
     vec![notify, expiry, reconciliation, sync, report]
 }
 

@@ -118,9 +118,14 @@ pub async fn query_attempt(
 
 /// Keeps whether the bank answered, for the daily report's incidents (`daily_report`) and the
 /// metrics; losing this record never fails the query.
-async fn record_query(app: &AppState, attempt: &Attempt, answer: &Result<QueryAnswer, BankCallError>) {
+async fn record_query(
+    app: &AppState,
+    attempt: &Attempt,
+    answer: &Result<QueryAnswer, BankCallError>,
+) {
     let error = answer.as_ref().err().map(ToString::to_string);
-    app.metrics.bank_call(attempt.bank, "query", error.is_none());
+    app.metrics
+        .bank_call(attempt.bank, "query", error.is_none());
     let outcome = error.as_deref().map_or(Ok(()), Err);
     let now = app.clock.now();
     if let Err(e) = (app.store)

@@ -121,7 +121,8 @@ fn incident(signals: &[&Signal], failures: &[&Signal], as_of: DateTime<Utc>) -> 
         .iter()
         .find(|s| s.ok && s.at > last_failure_at && channels.contains(&s.channel))
         .map(|s| s.at);
-    let ended_at = recovered.or_else(|| (as_of - last_failure_at >= QUIET).then_some(last_failure_at));
+    let ended_at =
+        recovered.or_else(|| (as_of - last_failure_at >= QUIET).then_some(last_failure_at));
     let orders: BTreeSet<&str> = failures.iter().map(|s| s.order_id.as_str()).collect();
     Incident {
         bank: failures[0].bank,

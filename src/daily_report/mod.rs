@@ -24,8 +24,8 @@ pub mod schedule;
 pub mod text;
 pub mod xlsx;
 
-pub use figures::{group_of, GroupReport};
 use figures::Tally;
+pub use figures::{group_of, GroupReport};
 use incidents::{Channel, Incident, Signal};
 
 /// The group code of the national summary.
@@ -120,10 +120,15 @@ pub async fn daily_report(
     let agency_of: HashMap<&str, &str> = attempts
         .iter()
         .map(|a| (a.order_id.as_str(), a.agency_code.as_str()))
-        .chain(payments.iter().map(|p| (p.order_id.as_str(), p.agency_code.as_str())))
+        .chain(
+            payments
+                .iter()
+                .map(|p| (p.order_id.as_str(), p.agency_code.as_str())),
+        )
         .collect();
     let touched_in = |group: &str, i: &Incident| {
-        let of_group = |o: &String| agency_of.get(o.as_str()).map(|a| group_of(a)) == Some(group.to_owned());
+        let of_group =
+            |o: &String| agency_of.get(o.as_str()).map(|a| group_of(a)) == Some(group.to_owned());
         i.orders.iter().filter(|o| of_group(o)).count()
     };
     let groups = tallies
@@ -184,5 +189,8 @@ pub async fn incidents_today(app: &AppState) -> Result<(Window, Vec<Incident>), 
     let attempts = app.store.day_attempts(w).await?;
     let payments = app.store.day_payments(w).await?;
     let queries = app.store.day_bank_queries(w).await?;
-    Ok((w, incidents::detect(&signals(&attempts, &payments, &queries), w.to)))
+    Ok((
+        w,
+        incidents::detect(&signals(&attempts, &payments, &queries), w.to),
+    ))
 }

@@ -80,7 +80,14 @@ async fn send_slot(
         Sent::Partly { .. } => "failed",
     };
     (app.store)
-        .finish_job(JOB, &slot_name, name, None, detail.as_deref(), app.clock.now())
+        .finish_job(
+            JOB,
+            &slot_name,
+            name,
+            None,
+            detail.as_deref(),
+            app.clock.now(),
+        )
         .await?;
     Ok(Some(outcome))
 }
@@ -113,9 +120,8 @@ async fn send_one(
     if to.group != NATIONAL {
         of_group.groups.retain(|g| g.group == to.group);
     }
-    let workbook = xlsx::report_xlsx(&of_group).map_err(|e| {
-        crate::messages::email::EmailError::Build(format!("the workbook: {e}"))
-    })?;
+    let workbook = xlsx::report_xlsx(&of_group)
+        .map_err(|e| crate::messages::email::EmailError::Build(format!("the workbook: {e}")))?;
     let email = Email {
         to: to.emails.clone(),
         subject: format!(

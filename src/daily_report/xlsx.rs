@@ -46,7 +46,8 @@ fn group_sheet(sheet: &mut Worksheet, title: &str, g: &GroupReport) -> Result<()
         row += 1;
     }
     row += 1;
-    for (col, name) in (0u16..).zip(["Sự cố ngân hàng", "Bắt đầu", "Kết thúc", "Số đơn"]) {
+    for (col, name) in (0u16..).zip(["Sự cố ngân hàng", "Bắt đầu", "Kết thúc", "Số đơn"])
+    {
         sheet.write_string_with_format(row, col, name, &bold)?;
     }
     for i in &g.incidents {

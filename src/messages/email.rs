@@ -103,7 +103,8 @@ impl Mailer {
         };
         for a in &email.attachments {
             let kind = ContentType::parse(&a.content_type).map_err(|e| build(&e))?;
-            body = body.singlepart(Attachment::new(a.file_name.clone()).body(a.bytes.clone(), kind));
+            body =
+                body.singlepart(Attachment::new(a.file_name.clone()).body(a.bytes.clone(), kind));
         }
         builder.multipart(body).map_err(|e| build(&e))
     }

@@ -216,11 +216,9 @@ impl Store {
 
     /// Discrepancies found in the window (`opened`: by runs started in it) and resolved in it
     /// (`resolved`), per agency; only a day's current run counts, as on the reports pages.
-    pub async fn day_discrepancy_counts(
-        &self,
-        w: Window,
-    ) -> Result<Vec<AgencyCount>, StoreError> {
-        let sql = "select d.agency_code, 'opened' as kind, count(*) as n, cast(0 as bigint) as sum_vnd
+    pub async fn day_discrepancy_counts(&self, w: Window) -> Result<Vec<AgencyCount>, StoreError> {
+        let sql =
+            "select d.agency_code, 'opened' as kind, count(*) as n, cast(0 as bigint) as sum_vnd
              from reconciliation_runs r join discrepancies d on d.run_id = r.id
              where r.started_at >= $1 and r.started_at < $2 and r.is_current
              group by d.agency_code

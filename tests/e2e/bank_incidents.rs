@@ -27,7 +27,12 @@ async fn incidents(app: &TestApp) -> Value {
 /// Creates an order and chooses `bank` at checkout; returns the order's id and the status of
 /// the checkout's answer (303 to the bank, or 502 when the bank did not start the payment).
 async fn choose(app: &TestApp, dossier: &str, bank: &str) -> (String, u16) {
-    let order: Value = app.create_order(dossier, &order_body(dossier)).await.json().await.unwrap();
+    let order: Value = app
+        .create_order(dossier, &order_body(dossier))
+        .await
+        .json()
+        .await
+        .unwrap();
     let id = order["id"].as_str().unwrap().to_owned();
     let chosen = app
         .client
@@ -40,7 +45,9 @@ async fn choose(app: &TestApp, dossier: &str, bank: &str) -> (String, u16) {
 }
 
 fn time(v: &Value) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(v.as_str().unwrap()).unwrap().with_timezone(&Utc)
+    DateTime::parse_from_rfc3339(v.as_str().unwrap())
+        .unwrap()
+        .with_timezone(&Utc)
 }
 
 async fn a_bank_that_stops_starting_payments_is_an_incident_until_it_recovers(backend: Backend) {
@@ -70,7 +77,10 @@ async fn a_bank_that_stops_starting_payments_is_an_incident_until_it_recovers(ba
     assert!(!touched.contains(&before));
     let cookie = signed_in(&app, &app.finance_key).await;
     let page = html(&app, &cookie, "/reports/incidents").await;
-    assert!(page.contains("data-bank=\"vcb\" data-ongoing=\"true\""), "{page}");
+    assert!(
+        page.contains("data-bank=\"vcb\" data-ongoing=\"true\""),
+        "{page}"
+    );
 
     vcb.clear_api_fault(ApiOp::StartPayment);
     app.move_clocks_by(Minutes::minutes(2));
@@ -80,7 +90,10 @@ async fn a_bank_that_stops_starting_payments_is_an_incident_until_it_recovers(ba
     let after = incidents(&app).await;
     assert_eq!(after["ongoing"], 0, "{after}");
     let ended = time(&after["incidents"][0]["ended_at"]);
-    assert!(ended >= recovered_at && ended < app.clock.now(), "ends at the first start that worked");
+    assert!(
+        ended >= recovered_at && ended < app.clock.now(),
+        "ends at the first start that worked"
+    );
 
     let report = report(&app, "").await;
     let h29 = &report["groups"][0];
@@ -103,7 +116,16 @@ async fn callbacks_that_stop_coming_are_an_incident(backend: Backend) {
     banks.bidv.set_faults(Faults::default().drop_callback());
     let mut lost = Vec::new();
     for n in 2..=4 {
-        lost.push(play(&app, AGENCY, &format!("000.00.12.H29-{n}"), "bidv", "approve").await);
+        lost.push(
+            play(
+                &app,
+                AGENCY,
+                &format!("000.00.12.H29-{n}"),
+                "bidv",
+                "approve",
+            )
+            .await,
+        );
     }
     app.move_clocks_by(Minutes::minutes(6));
     payhub::pending_sync::sync_pass(&state(&app)).await.unwrap();
@@ -117,7 +139,10 @@ async fn callbacks_that_stop_coming_are_an_incident(backend: Backend) {
     assert_eq!(incidents[0]["channels"], json!(["callback"]));
     lost.sort();
     assert_eq!(incidents[0]["orders"], json!(lost));
-    assert_eq!(found["ongoing"], 1, "BIDV's callbacks have not come back: {found}");
+    assert_eq!(
+        found["ongoing"], 1,
+        "BIDV's callbacks have not come back: {found}"
+    );
     let report = report(&app, "").await;
     assert_eq!(report["national"]["callbacks"]["never"], 3);
 }

@@ -32,7 +32,13 @@ pub(crate) fn state(app: &TestApp) -> AppState {
 }
 
 /// An order of `agency` for `dossier` (650 000 đ), paid or not at `bank` as `action` says.
-pub(crate) async fn play(app: &TestApp, agency: &str, dossier: &str, bank: &str, action: &str) -> String {
+pub(crate) async fn play(
+    app: &TestApp,
+    agency: &str,
+    dossier: &str,
+    bank: &str,
+    action: &str,
+) -> String {
     let mut body = order_body(dossier);
     body["agency_code"] = json!(agency);
     pay_order(app, dossier, &body, bank, action).await.0
@@ -53,12 +59,18 @@ pub(crate) async fn report(app: &TestApp, query: &str) -> Value {
 
 fn group<'a>(report: &'a Value, code: &str) -> &'a Value {
     let groups = report["groups"].as_array().unwrap();
-    groups.iter().find(|g| g["group"] == code).unwrap_or_else(|| panic!("{code}: {report}"))
+    groups
+        .iter()
+        .find(|g| g["group"] == code)
+        .unwrap_or_else(|| panic!("{code}: {report}"))
 }
 
 fn bank<'a>(group: &'a Value, bank: &str) -> &'a Value {
     let banks = group["banks"].as_array().unwrap();
-    banks.iter().find(|b| b["bank"] == bank).unwrap_or_else(|| panic!("{bank}: {group}"))
+    banks
+        .iter()
+        .find(|b| b["bank"] == bank)
+        .unwrap_or_else(|| panic!("{bank}: {group}"))
 }
 
 /// Seconds from each order's creation to its payment, as the orders API tells them.
@@ -81,15 +93,28 @@ async fn a_day_played_through_the_banks_is_reported_figure_by_figure(backend: Ba
     // H29: two VCB payments crediting a wrong account (two discrepancies), one at BIDV, a
     // VNPAY decline then a cancellation, a VNPAY callback held past 5 minutes (late), a VCB
     // callback lost (found by pending sync: never came).
-    banks.vcb.fault_next(Faults::default().wrong_account("0099999999999"));
+    banks
+        .vcb
+        .fault_next(Faults::default().wrong_account("0099999999999"));
     let a = play(&app, AGENCY, "000.00.12.H29-1", "vcb", "approve").await;
-    banks.vcb.fault_next(Faults::default().wrong_account("0099999999999"));
+    banks
+        .vcb
+        .fault_next(Faults::default().wrong_account("0099999999999"));
     let a2 = play(&app, AGENCY, "000.00.12.H29-2", "vcb", "approve").await;
     let b = play(&app, AGENCY, "000.00.12.H29-3", "bidv", "approve").await;
     let c = play(&app, AGENCY, "000.00.12.H29-4", "vnpay", "decline").await;
-    wait_count(&app, "select count(*) from payment_attempts where status = 'failed'", 1).await;
+    wait_count(
+        &app,
+        "select count(*) from payment_attempts where status = 'failed'",
+        1,
+    )
+    .await;
     let cancel = app
-        .post_json(&format!("/api/v1/orders/{c}/cancel"), &app.portal_key, &json!({}))
+        .post_json(
+            &format!("/api/v1/orders/{c}/cancel"),
+            &app.portal_key,
+            &json!({}),
+        )
         .await;
     assert_eq!(cancel.status(), 200);
     banks.vnpay.fault_next(Faults::default().hold());
@@ -122,7 +147,13 @@ async fn a_day_played_through_the_banks_is_reported_figure_by_figure(backend: Ba
     expiring["agency_code"] = json!(MINISTRY);
     assert_eq!(app.create_order("g2", &expiring).await.status(), 201);
     app.move_clocks_by(Minutes::minutes(31));
-    assert_eq!(app.store.expire_due_orders(app.clock.now(), 100).await.unwrap(), 1);
+    assert_eq!(
+        app.store
+            .expire_due_orders(app.clock.now(), 100)
+            .await
+            .unwrap(),
+        1
+    );
 
     // Every notification fails (nothing listens at the agencies' notify_url); VCB's day is
     // reconciled and one of its two discrepancies resolved.
@@ -138,7 +169,13 @@ async fn a_day_played_through_the_banks_is_reported_figure_by_figure(backend: Ba
     let found = discrepancies(&app, &run["id"], "").await;
     assert_eq!(found.len(), 2, "{found:?}");
     let resolve = format!("/api/v1/discrepancies/{}/resolve", found[0]["id"]);
-    let r = app.post_json(&resolve, &app.finance_key, &json!({"note": "đã báo ngân hàng"})).await;
+    let r = app
+        .post_json(
+            &resolve,
+            &app.finance_key,
+            &json!({"note": "đã báo ngân hàng"}),
+        )
+        .await;
     assert_eq!(r.status(), 200);
 
     let report = report(&app, "").await;
@@ -152,7 +189,10 @@ async fn a_day_played_through_the_banks_is_reported_figure_by_figure(backend: Ba
     assert_eq!(bank(h29, "vcb")["amount"], "1950000");
     assert_eq!(bank(h29, "bidv")["amount"], "650000");
     let vnpay = bank(h29, "vnpay");
-    assert_eq!((&vnpay["started"], &vnpay["succeeded"]), (&json!(2), &json!(1)));
+    assert_eq!(
+        (&vnpay["started"], &vnpay["succeeded"]),
+        (&json!(2), &json!(1))
+    );
     assert_eq!(vnpay["success_rate_percent"], 50.0);
     assert_eq!(bank(h29, "vcb")["success_rate_percent"], 100.0);
     let times = seconds_to_pay(&h29_paid);
@@ -162,11 +202,16 @@ async fn a_day_played_through_the_banks_is_reported_figure_by_figure(backend: Ba
     assert_eq!(h29["discrepancies"]["opened"], 2);
     assert_eq!(h29["discrepancies"]["resolved"], 1);
     assert_eq!(h29["discrepancies"]["open"], 1);
-    let age = h29["discrepancies"]["oldest_open_age_seconds"].as_i64().unwrap();
+    let age = h29["discrepancies"]["oldest_open_age_seconds"]
+        .as_i64()
+        .unwrap();
     assert!((0..60).contains(&age), "found by the run just made: {age}");
     assert_eq!(h29["refunds"]["requested"], 0);
     // Five payments and a cancellation, each told to the dossier system, each failing.
-    assert_eq!(h29["notifications_failed"], json!({"dead": 0, "retrying": 6}));
+    assert_eq!(
+        h29["notifications_failed"],
+        json!({"dead": 0, "retrying": 6})
+    );
 
     let g05 = group(&report, "G05");
     assert_eq!(
@@ -175,20 +220,30 @@ async fn a_day_played_through_the_banks_is_reported_figure_by_figure(backend: Ba
     );
     assert_eq!(bank(g05, "vnpay")["success_rate_percent"], 100.0);
     let one = seconds_to_pay(&g05_paid)[0];
-    assert_eq!(g05["time_to_pay"], json!({"median_seconds": one, "p95_seconds": one}));
+    assert_eq!(
+        g05["time_to_pay"],
+        json!({"median_seconds": one, "p95_seconds": one})
+    );
     assert_eq!(g05["callbacks"], json!({"late": 0, "never": 0}));
     assert_eq!(
         g05["refunds"],
         json!({"requested": 1, "amount": "150000", "succeeded": 1, "pending": 0, "failed": 0})
     );
     assert_eq!(g05["discrepancies"]["opened"], 0);
-    assert_eq!(g05["notifications_failed"]["retrying"], 3, "paid, refunded, expired");
+    assert_eq!(
+        g05["notifications_failed"]["retrying"], 3,
+        "paid, refunded, expired"
+    );
 
     let national = &report["national"];
     assert_eq!(national["orders"]["created"], 8);
     assert_eq!(national["orders"]["paid_amount"], "3900000");
     assert_eq!(bank(national, "vnpay")["paid"], 2);
-    assert_eq!(national["incidents"], json!([]), "a fault here and there is no incident");
+    assert_eq!(
+        national["incidents"],
+        json!([]),
+        "a fault here and there is no incident"
+    );
     assert_eq!(report["complete"], false, "today is not over");
     let as_of = DateTime::parse_from_rfc3339(report["as_of"].as_str().unwrap()).unwrap();
     assert!(as_of.with_timezone(&Utc) > started_day);
@@ -218,18 +273,35 @@ async fn the_workbook_has_a_sheet_per_group_and_the_national_summary(app: &TestA
     };
     let h29 = book.worksheet_range("H29").unwrap();
     assert_eq!(figure(&h29, "Đơn đã thanh toán"), Data::Float(5.0));
-    assert_eq!(figure(&h29, "Số tiền đã thanh toán"), Data::Float(3_250_000.0));
-    assert_eq!(figure(&h29, "Báo có đến muộn (quá 5 phút)"), Data::Float(1.0));
-    assert_eq!(figure(&h29, "VNPAY: tỷ lệ thành công"), Data::String("50.0%".into()));
+    assert_eq!(
+        figure(&h29, "Số tiền đã thanh toán"),
+        Data::Float(3_250_000.0)
+    );
+    assert_eq!(
+        figure(&h29, "Báo có đến muộn (quá 5 phút)"),
+        Data::Float(1.0)
+    );
+    assert_eq!(
+        figure(&h29, "VNPAY: tỷ lệ thành công"),
+        Data::String("50.0%".into())
+    );
     let national = book.worksheet_range("Toàn quốc").unwrap();
-    assert_eq!(figure(&national, "Hồ sơ tạo đơn thanh toán"), Data::Float(8.0));
+    assert_eq!(
+        figure(&national, "Hồ sơ tạo đơn thanh toán"),
+        Data::Float(8.0)
+    );
     assert_eq!(figure(&national, "Số tiền hoàn"), Data::Float(150_000.0));
 }
 
 async fn the_page_shows_each_group(app: &TestApp) {
     let cookie = signed_in(app, &app.finance_key).await;
     let page = html(app, &cookie, &format!("/reports/daily?date={}", today(app))).await;
-    for id in ["group-ALL", "group-G05", "group-H29", "download-report-xlsx"] {
+    for id in [
+        "group-ALL",
+        "group-G05",
+        "group-H29",
+        "download-report-xlsx",
+    ] {
         assert!(page.contains(&format!("id=\"{id}\"")), "{id}");
     }
     let h29 = &page[page.find("id=\"group-H29\"").unwrap()..];
@@ -242,7 +314,11 @@ async fn the_page_shows_each_group(app: &TestApp) {
         .send()
         .await
         .unwrap();
-    assert_eq!(bad.status(), 422, "a day that has not begun is refused, not a 500");
+    assert_eq!(
+        bad.status(),
+        422,
+        "a day that has not begun is refused, not a 500"
+    );
 }
 
 /// The command line runs on the real clock (the tests' clocks are moved): a day before today
@@ -252,7 +328,8 @@ async fn the_cli_prints_a_days_report_and_writes_its_workbook(backend: Backend) 
     let dir = std::env::temp_dir().join(format!("payhub-report-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&dir).unwrap();
     let out_file = dir.join("report.xlsx");
-    let yesterday = (Utc::now().with_timezone(&payhub::clock::vietnam()) - Minutes::days(1)).date_naive();
+    let yesterday =
+        (Utc::now().with_timezone(&payhub::clock::vietnam()) - Minutes::days(1)).date_naive();
     let payhub = |date: &str| {
         std::process::Command::new(env!("CARGO_BIN_EXE_payhub"))
             .env("PAYHUB_DATABASE__URL", &db.url)
@@ -263,13 +340,21 @@ async fn the_cli_prints_a_days_report_and_writes_its_workbook(backend: Backend) 
             .unwrap()
     };
     let done = payhub(&yesterday.to_string());
-    assert!(done.status.success(), "{}", String::from_utf8_lossy(&done.stderr));
+    assert!(
+        done.status.success(),
+        "{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
     let printed = String::from_utf8(done.stdout).unwrap();
     let title = format!("Báo cáo vận hành ngày {}", yesterday.format("%d/%m/%Y"));
     assert!(printed.starts_with(&title), "{printed}");
     assert!(printed.contains("== Toàn quốc ==") && printed.contains("Hồ sơ tạo đơn thanh toán: 0"));
     let book: Xlsx<_> = calamine::open_workbook(&out_file).unwrap();
-    assert_eq!(book.sheet_names(), ["Toàn quốc"], "no agency of H29, no H29 sheet");
+    assert_eq!(
+        book.sheet_names(),
+        ["Toàn quốc"],
+        "no agency of H29, no H29 sheet"
+    );
 
     let refused = payhub("2999-01-01");
     assert!(!refused.status.success());

@@ -16,7 +16,14 @@ use crate::reconciliation::app_with_banks;
 on_both_backends!(business_metrics_count_payments_failures_and_backlogs);
 
 async fn metrics(app: &TestApp) -> String {
-    app.client.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap()
+    app.client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
 }
 
 /// The value of the series `series` (name and labels exactly as exported).
@@ -30,7 +37,12 @@ async fn business_metrics_count_payments_failures_and_backlogs(backend: Backend)
     let id = play(&app, AGENCY, "000.00.12.H29-1", "vcb", "approve").await;
     paid(&app, &id).await;
     // A citizen sent to VNPAY who has not come back: a pending attempt.
-    let waiting: Value = app.create_order("w", &order_body("000.00.12.H29-2")).await.json().await.unwrap();
+    let waiting: Value = app
+        .create_order("w", &order_body("000.00.12.H29-2"))
+        .await
+        .json()
+        .await
+        .unwrap();
     let chosen = app
         .client
         .post(app.url(&format!("/checkout/{}", waiting["id"].as_str().unwrap())))
@@ -39,8 +51,17 @@ async fn business_metrics_count_payments_failures_and_backlogs(backend: Backend)
         .await
         .unwrap();
     assert_eq!(chosen.status(), 303);
-    app.banks.as_ref().unwrap().bidv.set_api_fault(ApiOp::StartPayment, ApiFault::ServerError);
-    let failing: Value = app.create_order("f", &order_body("000.00.12.H29-3")).await.json().await.unwrap();
+    app.banks
+        .as_ref()
+        .unwrap()
+        .bidv
+        .set_api_fault(ApiOp::StartPayment, ApiFault::ServerError);
+    let failing: Value = app
+        .create_order("f", &order_body("000.00.12.H29-3"))
+        .await
+        .json()
+        .await
+        .unwrap();
     let refused = app
         .client
         .post(app.url(&format!("/checkout/{}", failing["id"].as_str().unwrap())))
@@ -51,17 +72,39 @@ async fn business_metrics_count_payments_failures_and_backlogs(backend: Backend)
     assert_eq!(refused.status(), 502);
 
     let text = metrics(&app).await;
-    assert_eq!(value(&text, "payhub_payments_total{bank=\"vcb\"}"), Some(1.0), "{text}");
+    assert_eq!(
+        value(&text, "payhub_payments_total{bank=\"vcb\"}"),
+        Some(1.0),
+        "{text}"
+    );
     let start = |bank: &str, outcome: &str| {
-        value(&text, &format!("payhub_bank_calls_total{{bank=\"{bank}\",call=\"start\",outcome=\"{outcome}\"}}"))
+        value(
+            &text,
+            &format!(
+                "payhub_bank_calls_total{{bank=\"{bank}\",call=\"start\",outcome=\"{outcome}\"}}"
+            ),
+        )
     };
     assert_eq!(start("vcb", "ok"), Some(1.0));
     assert_eq!(start("bidv", "failed"), Some(1.0));
-    assert_eq!(value(&text, "payhub_callback_delay_seconds_count{bank=\"vcb\"}"), Some(1.0));
-    assert_eq!(value(&text, "payhub_pending_attempts{bank=\"vnpay\"}"), Some(1.0));
-    assert!(value(&text, "payhub_pending_attempts_oldest_seconds{bank=\"vnpay\"}").is_some());
+    assert_eq!(
+        value(&text, "payhub_callback_delay_seconds_count{bank=\"vcb\"}"),
+        Some(1.0)
+    );
+    assert_eq!(
+        value(&text, "payhub_pending_attempts{bank=\"vnpay\"}"),
+        Some(1.0)
+    );
+    assert!(value(
+        &text,
+        "payhub_pending_attempts_oldest_seconds{bank=\"vnpay\"}"
+    )
+    .is_some());
     // The payment's notification waits: nothing listens at the agency's notify_url.
-    assert_eq!(value(&text, "payhub_outbox_backlog{destination=\"webhook\"}"), Some(1.0));
+    assert_eq!(
+        value(&text, "payhub_outbox_backlog{destination=\"webhook\"}"),
+        Some(1.0)
+    );
     assert_eq!(value(&text, "payhub_open_discrepancies"), Some(0.0));
 
     let exported: BTreeSet<String> = text
@@ -76,9 +119,15 @@ async fn business_metrics_count_payments_failures_and_backlogs(backend: Backend)
     let mut exprs = Vec::new();
     for group in rules["groups"].as_sequence().expect("groups") {
         for rule in group["rules"].as_sequence().expect("rules") {
-            assert!(rule["alert"].as_str().is_some_and(|a| !a.is_empty()), "{rule:?}");
+            assert!(
+                rule["alert"].as_str().is_some_and(|a| !a.is_empty()),
+                "{rule:?}"
+            );
             assert!(rule["labels"]["severity"].as_str().is_some(), "{rule:?}");
-            assert!(rule["annotations"]["summary"].as_str().is_some(), "{rule:?}");
+            assert!(
+                rule["annotations"]["summary"].as_str().is_some(),
+                "{rule:?}"
+            );
             exprs.push(rule["expr"].as_str().expect("an expr").to_owned());
         }
     }
@@ -94,7 +143,10 @@ async fn business_metrics_count_payments_failures_and_backlogs(backend: Backend)
         let used = metric_names(expr);
         assert!(!used.is_empty(), "{expr}");
         for name in used {
-            assert!(exported.contains(&name), "{name} (in {expr}) is not exported: {exported:?}");
+            assert!(
+                exported.contains(&name),
+                "{name} (in {expr}) is not exported: {exported:?}"
+            );
         }
     }
     promtool_check(&root.join("ops/prometheus/alerts.yml"));
@@ -119,8 +171,17 @@ fn metric_names(expr: &str) -> BTreeSet<String> {
 
 /// `promtool check rules`, when Prometheus's tool is on the machine.
 fn promtool_check(rules: &Path) {
-    match std::process::Command::new("promtool").arg("check").arg("rules").arg(rules).output() {
-        Ok(out) => assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout)),
+    match std::process::Command::new("promtool")
+        .arg("check")
+        .arg("rules")
+        .arg(rules)
+        .output()
+    {
+        Ok(out) => assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stdout)
+        ),
         Err(_) => eprintln!("promtool is not installed: alerts.yml checked as YAML only"),
     }
 }

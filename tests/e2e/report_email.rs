@@ -52,7 +52,11 @@ async fn session(socket: tokio::net::TcpStream, inbox: Arc<Mutex<Vec<Received>>>
         let reply: &[u8] = if command.starts_with("EHLO") || command.starts_with("HELO") {
             b"250 test.local\r\n"
         } else if command.starts_with("RCPT TO:") {
-            to.push(line[8..].trim_matches(|c| c == '<' || c == '>' || c == ' ').to_owned());
+            to.push(
+                line[8..]
+                    .trim_matches(|c| c == '<' || c == '>' || c == ' ')
+                    .to_owned(),
+            );
             b"250 OK\r\n"
         } else if command.starts_with("DATA") {
             let _ = write.write_all(b"354 go on\r\n").await;
@@ -79,13 +83,14 @@ async fn session(socket: tokio::net::TcpStream, inbox: Arc<Mutex<Vec<Received>>>
 
 /// The base64 body of the part whose file name starts with `name`.
 fn attachment(data: &str, name: &str) -> Vec<u8> {
-    let at = data.find(&format!("filename=\"{name}")).expect("the attachment");
+    let at = data
+        .find(&format!("filename=\"{name}"))
+        .expect("the attachment");
     let body = &data[at + data[at..].find("\n\n").unwrap() + 2..];
-    let b64: String = body
-        .lines()
-        .take_while(|l| !l.starts_with("--"))
-        .collect();
-    base64::engine::general_purpose::STANDARD.decode(b64.trim()).unwrap()
+    let b64: String = body.lines().take_while(|l| !l.starts_with("--")).collect();
+    base64::engine::general_purpose::STANDARD
+        .decode(b64.trim())
+        .unwrap()
 }
 
 async fn the_daily_report_is_emailed_once_by_two_instances_at_its_hour(backend: Backend) {
@@ -93,8 +98,14 @@ async fn the_daily_report_is_emailed_once_by_two_instances_at_its_hour(backend: 
     let app = spawn_app_with_banks_and(backend, |c| {
         c.reports.daily = Some("0 0 16 * * *".into());
         c.reports.recipients = vec![
-            ReportRecipients { group: "H29".into(), emails: vec!["stc@hanoi.gov.vn".into()] },
-            ReportRecipients { group: "ALL".into(), emails: vec!["ops@payhub.gov.vn".into(), "vpcp@chinhphu.vn".into()] },
+            ReportRecipients {
+                group: "H29".into(),
+                emails: vec!["stc@hanoi.gov.vn".into()],
+            },
+            ReportRecipients {
+                group: "ALL".into(),
+                emails: vec!["ops@payhub.gov.vn".into(), "vpcp@chinhphu.vn".into()],
+            },
         ];
         c.messages.email = Some(EmailConfig {
             smtp_url: format!("smtp://127.0.0.1:{port}"),
@@ -111,26 +122,46 @@ async fn the_daily_report_is_emailed_once_by_two_instances_at_its_hour(backend: 
     let one = AppState::new(app.store.clone(), app.config.clone(), app.clock.clone());
     let other_store = Store::connect(&app.config.database).await.unwrap();
     let two = AppState::new(other_store, app.config.clone(), app.clock.clone());
-    assert_eq!(send_due(&one, app.clock.now()).await.unwrap(), None, "10:00 is before its hour");
+    assert_eq!(
+        send_due(&one, app.clock.now()).await.unwrap(),
+        None,
+        "10:00 is before its hour"
+    );
 
     app.move_clocks_by(Minutes::hours(6) + Minutes::seconds(30));
     let at = app.clock.now();
     let (a, b) = tokio::join!(send_due(&one, at), send_due(&two, at));
     let sent: Vec<Sent> = [a.unwrap(), b.unwrap()].into_iter().flatten().collect();
-    assert_eq!(sent, [Sent::All { emails: 2 }], "one instance sent, once per recipient entry");
+    assert_eq!(
+        sent,
+        [Sent::All { emails: 2 }],
+        "one instance sent, once per recipient entry"
+    );
     let later = send_due(&two, at + Minutes::minutes(10)).await.unwrap();
     assert_eq!(later, None, "the firing is not sent again");
     assert_eq!(
-        count(&app, "select count(*) from job_runs where job = 'report:daily' and outcome = 'succeeded'").await,
+        count(
+            &app,
+            "select count(*) from job_runs where job = 'report:daily' and outcome = 'succeeded'"
+        )
+        .await,
         1
     );
 
     let inbox = inbox.lock().unwrap().clone();
     assert_eq!(inbox.len(), 2, "{inbox:?}");
-    let province = inbox.iter().find(|m| m.to == ["stc@hanoi.gov.vn"]).expect("H29's email");
-    let national = inbox.iter().find(|m| m.to.len() == 2).expect("the national email");
+    let province = inbox
+        .iter()
+        .find(|m| m.to == ["stc@hanoi.gov.vn"])
+        .expect("H29's email");
+    let national = inbox
+        .iter()
+        .find(|m| m.to.len() == 2)
+        .expect("the national email");
     assert_eq!(national.to, ["ops@payhub.gov.vn", "vpcp@chinhphu.vn"]);
-    assert!(province.data.contains("From: PayHub <payhub@dichvucong.gov.vn>"));
+    assert!(province
+        .data
+        .contains("From: PayHub <payhub@dichvucong.gov.vn>"));
     assert!(province.data.contains("text/plain"));
     let name = format!("bao-cao-{}-H29.xlsx", today(&app));
     let bytes = attachment(&province.data, &name);
@@ -141,5 +172,9 @@ async fn the_daily_report_is_emailed_once_by_two_instances_at_its_hour(backend: 
         .rows()
         .find(|r| r.first() == Some(&Data::String("Đơn đã thanh toán".into())))
         .unwrap();
-    assert_eq!(paid_row[1], Data::Float(1.0), "the day's payment is in the report");
+    assert_eq!(
+        paid_row[1],
+        Data::Float(1.0),
+        "the day's payment is in the report"
+    );
 }
