@@ -35,6 +35,10 @@ pub struct Config {
     pub messages: MessagesConfig,
 }
 
+// The sections of the daily report and of messages live beside what they configure.
+pub use crate::daily_report::schedule::{ReportRecipients, ReportsConfig};
+pub use crate::messages::{EmailConfig, MessagesConfig};
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ServerConfig {
@@ -216,42 +220,6 @@ impl LegacyPartner {
             Err(_) => self.confirm_url.clone(),
         }
     }
-}
-
-/// The daily operations report (messages.md §2): when it is made and emailed, and to whom.
-#[derive(Debug, Clone, Deserialize, Default)]
-#[serde(deny_unknown_fields, default)]
-pub struct ReportsConfig {
-    /// Cron with seconds, GMT+7 (`"0 0 16 * * *"`); without it the report is not emailed.
-    pub daily: Option<String>,
-    pub recipients: Vec<ReportRecipients>,
-}
-
-/// Who receives one agency group's report (`group = "H26"`), or the national one (`"ALL"`).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ReportRecipients {
-    pub group: String,
-    pub emails: Vec<String>,
-}
-
-/// Outgoing messages (messages.md §1); a channel without its section is off.
-#[derive(Debug, Clone, Deserialize, Default)]
-#[serde(deny_unknown_fields, default)]
-pub struct MessagesConfig {
-    pub email: Option<EmailConfig>,
-}
-
-/// `[messages.email]`: an SMTP server (`smtp://host:port`), the sender, optional credentials.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct EmailConfig {
-    pub smtp_url: String,
-    pub from: String,
-    #[serde(default)]
-    pub username: Option<String>,
-    #[serde(default)]
-    pub password: Option<SecretString>,
 }
 
 impl Config {

@@ -10,13 +10,30 @@ use std::time::Duration;
 
 use chrono::{DateTime, FixedOffset, Utc};
 use cron::Schedule;
+use serde::Deserialize;
 
 use super::{daily_report, text, xlsx, DailyReport, NATIONAL};
 use crate::app::{AppState, Shutdown};
-use crate::config::ReportRecipients;
 use crate::messages::email::{Email, EmailAttachment, Mailer};
 use crate::scheduler::{instance, latest_slot, LEASE};
 use crate::store::StoreError;
+
+/// The daily operations report (messages.md §2): when it is made and emailed, and to whom.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReportsConfig {
+    /// Cron with seconds, GMT+7 (`"0 0 16 * * *"`); without it the report is not emailed.
+    pub daily: Option<String>,
+    pub recipients: Vec<ReportRecipients>,
+}
+
+/// Who receives one agency group's report (`group = "H26"`), or the national one (`"ALL"`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportRecipients {
+    pub group: String,
+    pub emails: Vec<String>,
+}
 
 pub const JOB: &str = "report:daily";
 const TICK: Duration = Duration::from_secs(20);

@@ -10,7 +10,7 @@ use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use secrecy::ExposeSecret;
 
-use crate::config::EmailConfig;
+use super::EmailConfig;
 
 #[derive(Debug, thiserror::Error)]
 pub enum EmailError {
