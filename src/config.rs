@@ -259,6 +259,13 @@ impl Config {
             });
         }
         self.validate_legacy()?;
+        let email = self.messages.email.as_ref();
+        crate::daily_report::schedule::validate(&self.reports, email).map_err(|reason| {
+            ConfigError::Invalid {
+                key: "reports",
+                reason,
+            }
+        })?;
         if self.server.public_url.ends_with('/') {
             return Err(ConfigError::Invalid {
                 key: "server.public_url",

@@ -258,6 +258,13 @@ pub fn group_of(agency_code: &str) -> String {
         .to_owned()
 }
 
+/// `Gxx` or `Hxx`: a group's code as operators write it.
+pub fn is_group_code(code: &str) -> bool {
+    code.len() == 3
+        && matches!(code.as_bytes()[0], b'G' | b'H')
+        && code[1..].bytes().all(|b| b.is_ascii_digit())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -35,6 +35,35 @@ pub struct ReportRecipients {
     pub emails: Vec<String>,
 }
 
+/// Refuses at start-up what would only fail at 16:00: a cron that does not parse, a schedule
+/// with no SMTP server to send through, a group that is not `Gxx`, `Hxx` or `ALL`, an address
+/// that is not one.
+pub fn validate(
+    r: &ReportsConfig,
+    email: Option<&crate::messages::EmailConfig>,
+) -> Result<(), String> {
+    if let Some(cron) = &r.daily {
+        Schedule::from_str(cron).map_err(|e| format!("daily {cron:?}: {e}"))?;
+        if email.is_none() {
+            return Err("daily needs [messages.email] to send the report through".into());
+        }
+    }
+    for to in &r.recipients {
+        if to.group != NATIONAL && !super::figures::is_group_code(&to.group) {
+            return Err(format!("recipients group {:?}: Gxx, Hxx or ALL", to.group));
+        }
+        if to.emails.is_empty() {
+            return Err(format!("recipients of {}: no email", to.group));
+        }
+        for address in &to.emails {
+            address
+                .parse::<lettre::message::Mailbox>()
+                .map_err(|e| format!("recipients of {}: {address:?}: {e}", to.group))?;
+        }
+    }
+    Ok(())
+}
+
 pub const JOB: &str = "report:daily";
 const TICK: Duration = Duration::from_secs(20);
 /// A send the SMTP server refused is tried again this many times, after these pauses.
@@ -192,5 +221,37 @@ pub async fn run(app: AppState, mut stop: Shutdown) {
             _ = tokio::time::sleep(TICK) => {}
             changed = stop.changed() => if changed.is_err() { break },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reports(daily: Option<&str>, group: &str, email: &str) -> ReportsConfig {
+        ReportsConfig {
+            daily: daily.map(str::to_owned),
+            recipients: vec![ReportRecipients {
+                group: group.into(),
+                emails: vec![email.into()],
+            }],
+        }
+    }
+
+    #[test]
+    fn a_schedule_that_could_not_send_is_refused_at_start_up() {
+        let smtp = crate::messages::EmailConfig {
+            smtp_url: "smtp://127.0.0.1:25".into(),
+            from: "payhub@dichvucong.gov.vn".into(),
+            username: None,
+            password: None,
+        };
+        let ok = reports(Some("0 0 16 * * *"), "H26", "stc@hanoi.gov.vn");
+        assert_eq!(validate(&ok, Some(&smtp)), Ok(()));
+        assert!(validate(&ok, None).is_err(), "no SMTP server");
+        let bad_cron = reports(Some("at four"), "H26", "stc@hanoi.gov.vn");
+        assert!(validate(&bad_cron, Some(&smtp)).is_err());
+        assert!(validate(&reports(None, "Hanoi", "stc@hanoi.gov.vn"), None).is_err());
+        assert!(validate(&reports(None, "ALL", "not an address"), None).is_err());
     }
 }

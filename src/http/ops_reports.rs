@@ -15,6 +15,7 @@ use serde_json::json;
 use super::error::ApiError;
 use super::extract::{ApiQuery, Auth};
 use crate::app::AppState;
+use crate::daily_report::figures::is_group_code;
 use crate::daily_report::schedule::XLSX_MIME;
 use crate::daily_report::{daily_report, incidents_today, xlsx, DailyReport, ReportError};
 use crate::domain::keys::Role;
@@ -76,13 +77,8 @@ pub(crate) async fn report_of(
 ) -> Result<DailyReport, ApiError> {
     let date = NaiveDate::parse_from_str(day, "%Y-%m-%d")
         .map_err(|_| ApiError::invalid("date", "must be a date YYYY-MM-DD"))?;
-    if let Some(g) = group {
-        let well_formed = g.len() == 3
-            && matches!(g.as_bytes()[0], b'G' | b'H')
-            && g[1..].bytes().all(|b| b.is_ascii_digit());
-        if !well_formed {
-            return Err(ApiError::invalid("query.group", "must be Gxx or Hxx"));
-        }
+    if group.is_some_and(|g| !is_group_code(g)) {
+        return Err(ApiError::invalid("query.group", "must be Gxx or Hxx"));
     }
     daily_report(app, date, group).await.map_err(|e| match e {
         ReportError::Future(_) => ApiError::invalid("date", "has not begun yet in Vietnam"),
