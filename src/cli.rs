@@ -59,6 +59,10 @@ pub enum Command {
     /// Hand back to the previous platform what PayHub created or changed.
     #[command(subcommand)]
     Export(ExportCommand),
+    // The daily operations report (src/daily_report/cli.rs).
+    /// Operations reports.
+    #[command(subcommand)]
+    Report(ReportCommand),
 }
 
 #[derive(Subcommand, Debug)]
@@ -83,6 +87,22 @@ pub enum ExportCommand {
         since: chrono::DateTime<chrono::FixedOffset>,
         #[arg(long)]
         out: PathBuf,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ReportCommand {
+    /// Print one day's operations report (GMT+7) and write it as XLSX.
+    Daily {
+        /// The day, YYYY-MM-DD.
+        #[arg(long)]
+        date: chrono::NaiveDate,
+        /// One agency group (Gxx or Hxx); the national summary is always included.
+        #[arg(long)]
+        group: Option<String>,
+        /// Where to write the workbook (default: bao-cao-van-hanh-<date>[-<group>].xlsx).
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
 }
 
@@ -164,6 +184,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 summary.sha256
             );
             Ok(())
+        }
+        Command::Report(ReportCommand::Daily { date, group, out }) => {
+            let (group, out) = (group.as_deref(), out.as_deref());
+            crate::daily_report::cli::report_daily(config, date, group, out).await
         }
     }
 }

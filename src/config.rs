@@ -31,7 +31,13 @@ pub struct Config {
     pub banks: BanksConfig,
     pub reconciliation: ReconciliationConfig,
     pub legacy: LegacyConfig,
+    pub reports: ReportsConfig,
+    pub messages: MessagesConfig,
 }
+
+// The sections of the daily report and of messages live beside what they configure.
+pub use crate::daily_report::schedule::{ReportRecipients, ReportsConfig};
+pub use crate::messages::{EmailConfig, MessagesConfig};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -253,6 +259,13 @@ impl Config {
             });
         }
         self.validate_legacy()?;
+        let email = self.messages.email.as_ref();
+        crate::daily_report::schedule::validate(&self.reports, email).map_err(|reason| {
+            ConfigError::Invalid {
+                key: "reports",
+                reason,
+            }
+        })?;
         if self.server.public_url.ends_with('/') {
             return Err(ConfigError::Invalid {
                 key: "server.public_url",

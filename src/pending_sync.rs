@@ -79,6 +79,9 @@ async fn ask(app: &AppState, attempt: &Attempt) -> Result<(String, NextQuery), S
         Err(e) => return Ok(unresolved(format!("query failed: {e}"))),
     };
     let applied = app.store.apply_report(&report, now).await?;
+    if applied == Applied::Paid {
+        app.metrics.payment(attempt.bank);
+    }
     Ok(match applied {
         Applied::Paid
         | Applied::FailureRecorded

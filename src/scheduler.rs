@@ -101,7 +101,7 @@ pub enum JobOutcome {
 }
 
 /// This process, for `job_runs.claimed_by`.
-fn instance() -> String {
+pub(crate) fn instance() -> String {
     let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "payhub".into());
     format!("{host}#{}", std::process::id())
 }

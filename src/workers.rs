@@ -25,7 +25,12 @@ pub fn spawn_all(state: &AppState, stop: Shutdown) -> Vec<JoinHandle<()>> {
     // Reconciliation schedule (src/scheduler.rs): claims each (bank, slot) in `job_runs`.
     let reconciliation = tokio::spawn(crate::scheduler::run(state.clone(), stop.clone()));
     let sync = tokio::spawn(crate::pending_sync::run(state.clone(), stop.clone()));
-    vec![notify, expiry, reconciliation, sync]
+    // The daily operations report (src/daily_report/schedule.rs): claims each firing likewise.
+    let report = tokio::spawn(crate::daily_report::schedule::run(
+        state.clone(),
+        stop.clone(),
+    ));
+    vec![notify, expiry, reconciliation, sync, report]
 }
 
 /// Calls `pass` until shutdown; sleeps `idle` after an idle pass and longer after an error.

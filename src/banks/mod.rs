@@ -100,11 +100,12 @@ pub async fn query_attempt(
     attempt: &Attempt,
 ) -> Result<QueryAnswer, BankCallError> {
     let answer = match attempt.bank {
-        BankCode::Vnpay => vnpay::query(app, attempt).await?,
-        BankCode::Vcb => vcb::query(app, attempt).await?,
-        BankCode::Bidv => bidv::query(app, attempt).await?,
+        BankCode::Vnpay => vnpay::query(app, attempt).await,
+        BankCode::Vcb => vcb::query(app, attempt).await,
+        BankCode::Bidv => bidv::query(app, attempt).await,
     };
-    match answer {
+    record_query(app, attempt, &answer).await;
+    match answer? {
         QueryAnswer::Found(report) if report.reference != attempt.reference => {
             Err(refused(format!(
                 "the bank answered about {}, not {}",
@@ -112,6 +113,26 @@ pub async fn query_attempt(
             )))
         }
         answer => Ok(answer),
+    }
+}
+
+/// Keeps whether the bank answered, for the daily report's incidents (`daily_report`) and the
+/// metrics; losing this record never fails the query.
+async fn record_query(
+    app: &AppState,
+    attempt: &Attempt,
+    answer: &Result<QueryAnswer, BankCallError>,
+) {
+    let error = answer.as_ref().err().map(ToString::to_string);
+    app.metrics
+        .bank_call(attempt.bank, "query", error.is_none());
+    let outcome = error.as_deref().map_or(Ok(()), Err);
+    let now = app.clock.now();
+    if let Err(e) = (app.store)
+        .record_bank_query(attempt.bank, attempt.id, &attempt.order_id, outcome, now)
+        .await
+    {
+        tracing::warn!(error.cause_chain = ?e, "recording a bank query failed");
     }
 }
 

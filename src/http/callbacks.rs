@@ -102,8 +102,21 @@ impl<'a> Received<'a> {
             self.row(Some(&cb.reference), verdict, reply(&applied))
         };
         let now = app.clock.now();
+        let bank_report = report(cb.clone());
+        let count = |a: &Applied| {
+            if *a == Applied::Paid {
+                app.metrics.payment(cb.bank);
+                if let Some(paid_at) = bank_report.paid_at {
+                    let delay = (now - paid_at).num_milliseconds().max(0) as f64 / 1000.0;
+                    app.metrics.callback_delay(cb.bank, delay);
+                }
+            }
+        };
         match (app.store)
-            .apply_callback_ledgered(&report(cb.clone()), now, |a| row(Ok(a)))
+            .apply_callback_ledgered(&bank_report, now, |a| {
+                count(&a);
+                row(Ok(a))
+            })
             .await
         {
             Ok(row) => row,

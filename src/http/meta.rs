@@ -38,7 +38,14 @@ async fn readyz(State(app): State<AppState>) -> Result<Json<serde_json::Value>, 
 }
 
 async fn metrics(State(app): State<AppState>) -> Response {
-    let body = app.metrics.render();
+    let mut body = app.metrics.render();
+    // The backlogs come from the database; without it the counters are still served.
+    match app.store.gauges().await {
+        Ok(g) => body.push_str(&crate::metrics::render_gauges(&g, app.clock.now())),
+        Err(e) => {
+            tracing::warn!(error.cause_chain = ?e, "reading the backlogs for /metrics failed")
+        }
+    }
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
 }
 

@@ -23,6 +23,7 @@ pub mod legacy;
 pub mod meta;
 pub mod metrics;
 pub mod notifications;
+pub mod ops_reports;
 pub mod orders;
 pub mod pages;
 pub mod receipts;
@@ -63,6 +64,9 @@ use error::ApiError;
         refunds::list_refunds,
         attempts::list_attempts,
         attempts::settle_attempt,
+        // The daily operations report (src/http/ops_reports.rs).
+        ops_reports::show_report,
+        ops_reports::list_incidents,
     ),
     components(schemas(
         admin::AgencyBody,
@@ -91,6 +95,7 @@ pub fn router(state: AppState) -> Router {
         .merge(attempts::router())
         .merge(legacy::router())
         .merge(receipts::router())
+        .merge(ops_reports::router())
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             metrics::track,

@@ -37,6 +37,14 @@ fn templates() -> &'static Environment<'static> {
                 "reports_run.html",
                 include_str!("../../templates/reports_run.html"),
             ),
+            (
+                "reports_daily.html",
+                include_str!("../../templates/reports_daily.html"),
+            ),
+            (
+                "reports_incidents.html",
+                include_str!("../../templates/reports_incidents.html"),
+            ),
         ] {
             env.add_template(name, source).expect("templates compile");
         }

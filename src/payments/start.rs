@@ -112,7 +112,9 @@ pub async fn start_payment(
         Err(AttemptError::NotPayable(_)) => return Err(StartError::NotPayable),
         Err(AttemptError::Store(e)) => return Err(e.into()),
     };
-    match banks::start_payment(app, order, &attempt).await {
+    let started = banks::start_payment(app, order, &attempt).await;
+    app.metrics.bank_call(*bank, "start", started.is_ok());
+    match started {
         Ok(started) => {
             let id = started.bank_payment_id.as_deref();
             (app.store)

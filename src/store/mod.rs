@@ -17,6 +17,7 @@ pub mod agencies;
 pub mod attempts;
 pub mod audit;
 pub mod cutover;
+pub mod daily_report;
 pub mod jobs;
 pub mod keys;
 pub mod legacy;
@@ -31,6 +32,7 @@ pub mod rows;
 pub mod sessions;
 pub mod settle;
 pub mod transitions;
+pub mod watch;
 
 pub use audit::AuditEntry;
 

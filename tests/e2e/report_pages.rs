@@ -82,7 +82,7 @@ async fn submit_sign_in(app: &TestApp, key: &str) -> reqwest::Response {
 }
 
 /// Signs in with `key`; returns the session's `payhub_reports=<id>` cookie.
-async fn signed_in(app: &TestApp, key: &str) -> String {
+pub(crate) async fn signed_in(app: &TestApp, key: &str) -> String {
     let response = submit_sign_in(app, key).await;
     assert_eq!(response.status(), 303);
     assert_eq!(location(&response), "/reports");
@@ -101,7 +101,7 @@ async fn get_page(app: &TestApp, cookie: &str, path: &str) -> reqwest::Response 
 
 /// A page that must render: its HTML, with the `/` that auto-escaping writes as `&#x2f;` (in
 /// dates and notes) read back as a browser shows it.
-async fn html(app: &TestApp, cookie: &str, path: &str) -> String {
+pub(crate) async fn html(app: &TestApp, cookie: &str, path: &str) -> String {
     let response = get_page(app, cookie, path).await;
     assert_eq!(response.status(), 200, "{path}");
     response.text().await.unwrap().replace("&#x2f;", "/")

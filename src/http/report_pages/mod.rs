@@ -26,6 +26,9 @@
 //! 5. `POST /reports/sign-out` (`#sign-out`): ends the session in the database; `303` to the
 //!    sign-in page. Revoking the session's key ends it too, at the next request.
 //!
+//! 6. `/reports/daily` and `/reports/incidents`: the daily operations report and today's bank
+//!    incidents (their ids are listed in `daily.rs`).
+//!
 //! Every state-changing form carries the session's CSRF token in a hidden `csrf` field; a POST
 //! without it or with another one is refused with `403` and changes nothing.
 
@@ -35,6 +38,7 @@ use axum::Router;
 use crate::app::AppState;
 
 mod actions;
+mod daily;
 mod run;
 mod runs;
 mod session;
@@ -58,4 +62,8 @@ pub fn router() -> Router<AppState> {
             "/reports/discrepancies/{id}/resolve",
             post(actions::resolve),
         )
+        // The daily operations report and bank incidents (daily.rs).
+        .route("/reports/daily", get(daily::show_daily))
+        .route("/reports/daily/{file}", get(daily::download_daily))
+        .route("/reports/incidents", get(daily::show_incidents))
 }
