@@ -2,7 +2,6 @@
 //! because a statement that parses loosely could be reconciled wrong; a file that is not valid
 //! CSV is rejected whole with its line number.
 
-
 use crate::StatementError;
 
 /// One CSV record and the physical line it starts on (1-based).
@@ -39,7 +38,10 @@ pub(crate) struct Reader<'t> {
 
 impl<'t> Reader<'t> {
     pub fn new(text: &'t str) -> Reader<'t> {
-        Reader { rest: text, line: 1 }
+        Reader {
+            rest: text,
+            line: 1,
+        }
     }
 
     /// The next record's fields into `fields` (their strings reused); returns the physical line

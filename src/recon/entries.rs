@@ -6,7 +6,9 @@ use reconciliation::{Entry, Record, Report, StatementLine};
 use serde::Serialize;
 use serde_json::json;
 
-use crate::store::reconciliation::{DiscrepancyFacts, MatchedBatch, MatchedBatches, MatchedEntryRef, Total};
+use crate::store::reconciliation::{
+    DiscrepancyFacts, MatchedBatch, MatchedBatches, MatchedEntryRef, Total,
+};
 
 /// Every (agency, class) tally, matched included (the issue: "totals include every class").
 pub fn totals(report: &Report<'_>) -> Vec<Total> {

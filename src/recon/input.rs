@@ -75,10 +75,14 @@ pub fn engine_record(row: RecordRow<'_>) -> Result<Record, StoreError> {
 
 /// `orders.item_kinds` (bit 1 fee, bit 2 charge, bit 4 service) as the engine's set.
 fn fee_kinds(mask: i32) -> FeeKinds {
-    [(1, FeeKind::Fee), (2, FeeKind::Charge), (4, FeeKind::Service)]
-        .into_iter()
-        .filter(|&(bit, _)| mask & bit != 0)
-        .fold(FeeKinds::NONE, |set, (_, kind)| set.with(kind))
+    [
+        (1, FeeKind::Fee),
+        (2, FeeKind::Charge),
+        (4, FeeKind::Service),
+    ]
+    .into_iter()
+    .filter(|&(bit, _)| mask & bit != 0)
+    .fold(FeeKinds::NONE, |set, (_, kind)| set.with(kind))
 }
 
 fn fee_kind(text: &str) -> Option<FeeKind> {

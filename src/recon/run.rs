@@ -158,14 +158,10 @@ fn check_day(
 ) -> Result<(), StatementError> {
     let day = business_day(date);
     match lines.first() {
-        Some(first) if !lines.iter().any(|l| day.contains(l.at)) => {
-            Err(StatementError {
-                line: first.line_no as usize,
-                reason: format!(
-                    "no line of this statement is dated {date}: it is another day's file"
-                ),
-            })
-        }
+        Some(first) if !lines.iter().any(|l| day.contains(l.at)) => Err(StatementError {
+            line: first.line_no as usize,
+            reason: format!("no line of this statement is dated {date}: it is another day's file"),
+        }),
         _ => Ok(()),
     }
 }

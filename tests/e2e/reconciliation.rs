@@ -991,13 +991,21 @@ async fn every_line_of_a_run_is_kept_matched_lines_in_batches(backend: Backend) 
     let (second, _) = pay(&app, "000.00.12.H29-2", "bidv", "approve").await;
     wait_count(&app, "select count(*) from payments", 2).await;
     let txn = |order: &str| format!("select bank_txn_id from payments where order_id = '{order}'");
-    let (first_txn, second_txn) = (scalar(&app, &txn(&first)).await, scalar(&app, &txn(&second)).await);
+    let (first_txn, second_txn) = (
+        scalar(&app, &txn(&first)).await,
+        scalar(&app, &txn(&second)).await,
+    );
     let second_ref = scalar(
         &app,
         &format!("select reference from payment_attempts where order_id = '{second}'"),
     )
     .await;
-    let now = app.clock.now().with_timezone(&vietnam()).format("%H%M%S").to_string();
+    let now = app
+        .clock
+        .now()
+        .with_timezone(&vietnam())
+        .format("%H%M%S")
+        .to_string();
     let lines = [
         (first_txn.as_str(), first_ref.as_str(), 650_000),
         (second_txn.as_str(), second_ref.as_str(), 650_000),
@@ -1009,7 +1017,9 @@ async fn every_line_of_a_run_is_kept_matched_lines_in_batches(backend: Backend) 
 
     let run_id = summary["id"].as_i64().unwrap();
     let matched = app.store.matched_entries(run_id).await.unwrap();
-    let listed: Vec<(Option<i32>, Option<&str>, &str, i64, Option<&str>)> = matched
+    // (line, bank id, reference, amount, order) of each matched entry.
+    type Listed<'a> = (Option<i32>, Option<&'a str>, &'a str, i64, Option<&'a str>);
+    let listed: Vec<Listed<'_>> = matched
         .iter()
         .map(|m| {
             (
@@ -1022,14 +1032,28 @@ async fn every_line_of_a_run_is_kept_matched_lines_in_batches(backend: Backend) 
         })
         .collect();
     let mut expected = vec![
-        (Some(2), Some(first_txn.as_str()), first_ref.as_str(), 650_000, Some(first.as_str())),
-        (Some(3), Some(second_txn.as_str()), second_ref.as_str(), 650_000, Some(second.as_str())),
+        (
+            Some(2),
+            Some(first_txn.as_str()),
+            first_ref.as_str(),
+            650_000,
+            Some(first.as_str()),
+        ),
+        (
+            Some(3),
+            Some(second_txn.as_str()),
+            second_ref.as_str(),
+            650_000,
+            Some(second.as_str()),
+        ),
     ];
     expected.sort_by_key(|e| e.2);
     assert_eq!(listed, expected, "the matched lines, in the report's order");
-    assert!(matched.iter().all(|m| m.agency_code.as_deref() == Some(AGENCY)
-        && m.payment_ref.as_deref().is_some_and(|p| p.starts_with('p'))
-        && m.bank_at.is_some()));
+    assert!(matched
+        .iter()
+        .all(|m| m.agency_code.as_deref() == Some(AGENCY)
+            && m.payment_ref.as_deref().is_some_and(|p| p.starts_with('p'))
+            && m.bank_at.is_some()));
     let others = discrepancies(&app, &summary["id"], "").await;
     assert_eq!(others.len(), 1);
     assert_eq!(others[0]["bank"]["line_no"], 4);
@@ -1061,7 +1085,20 @@ async fn an_order_keeps_the_kinds_of_its_items_for_reconciliation(backend: Backe
         .json()
         .await
         .unwrap();
-    let kinds = |id: &Value| format!("select cast(item_kinds as text) from orders where id = '{}'", id.as_str().unwrap());
-    assert_eq!(scalar(&app, &kinds(&two["id"])).await, "3", "charge and fee");
-    assert_eq!(scalar(&app, &kinds(&other["id"])).await, "5", "fee and service");
+    let kinds = |id: &Value| {
+        format!(
+            "select cast(item_kinds as text) from orders where id = '{}'",
+            id.as_str().unwrap()
+        )
+    };
+    assert_eq!(
+        scalar(&app, &kinds(&two["id"])).await,
+        "3",
+        "charge and fee"
+    );
+    assert_eq!(
+        scalar(&app, &kinds(&other["id"])).await,
+        "5",
+        "fee and service"
+    );
 }

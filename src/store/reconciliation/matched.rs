@@ -117,8 +117,7 @@ fn unescape(text: &str) -> String {
 fn decode_line(line: &str) -> Result<MatchedEntry, StoreError> {
     let bad = || StoreError::Corrupt(format!("reconciliation_matched entry {line:?}"));
     let fields: Vec<&str> = line.split('\t').collect();
-    let [line_no, txn, reference, amount, at, credited, payment_ref, order_id, agency] =
-        fields[..]
+    let [line_no, txn, reference, amount, at, credited, payment_ref, order_id, agency] = fields[..]
     else {
         return Err(bad());
     };

@@ -237,7 +237,10 @@ fn sqlite_text<'r>(row: &'r rusqlite::Row<'_>, i: usize) -> Result<&'r str, Stor
     sqlite_opt_text(row, i)?.ok_or_else(|| StoreError::Corrupt(format!("column {i} is null")))
 }
 
-fn sqlite_opt_text<'r>(row: &'r rusqlite::Row<'_>, i: usize) -> Result<Option<&'r str>, StoreError> {
+fn sqlite_opt_text<'r>(
+    row: &'r rusqlite::Row<'_>,
+    i: usize,
+) -> Result<Option<&'r str>, StoreError> {
     use rusqlite::types::ValueRef;
     match row.get_ref(i)? {
         ValueRef::Null => Ok(None),
