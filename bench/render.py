@@ -64,15 +64,21 @@ def recon_table(out):
 
 
 def whole_table(out):
-    lines = ["### B3, the whole `payhub reconcile --file` run (SQLite, every line matched)", "",
-             "| lines | statement MiB | wall s | lines/s | max RSS MiB | bytes/line (RSS) | matched |",
-             "|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = ["### B3, the whole `payhub reconcile --file` run (every line matched), beside DuckDB over the same day", "",
+             "DuckDB: `bench/duckdb_recon.py` reading the same day's lines, records and accounts as CSV",
+             "and classifying them (process wall, all threads). Ratio = PayHub's wall / DuckDB's.", "",
+             "| backend | lines | statement MiB | wall s | lines/s | max RSS MiB | bytes/line (RSS) | matched | DuckDB wall s | DuckDB max RSS MiB | PayHub / DuckDB |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    duck = {r["size"]: r for r in rows(out / "b3.jsonl") if r.get("contender") == "duckdb-whole"}
     for r in rows(out / "b3-whole.jsonl"):
         n = r["lines"]
+        d = duck.get(n)
         lines.append("| " + " | ".join([
-            f"{n:,}", f(r["file_bytes"] / 2**20, 1), f(r["wall_s"], 2), f(n / r["wall_s"], 0),
-            f(r["max_rss_kb"] / 1024, 0), f(r["max_rss_kb"] * 1024 / n, 0),
-            f"{r['matched']:,}" + ("" if r["matched"] == n else " (NOT all)")]) + " |")
+            r.get("backend", "sqlite"), f"{n:,}", f(r["file_bytes"] / 2**20, 1), f(r["wall_s"], 2),
+            f(n / r["wall_s"], 0), f(r["max_rss_kb"] / 1024, 0), f(r["max_rss_kb"] * 1024 / n, 0),
+            f"{r['matched']:,}" + ("" if r["matched"] == n else " (NOT all)"),
+            f(d["wall_s"], 2) if d else "-", f(d["max_rss_kb"] / 1024, 0) if d else "-",
+            f(r["wall_s"] / d["wall_s"], 2) if d else "-"]) + " |")
     return "\n".join(lines)
 
 

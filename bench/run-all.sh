@@ -2,14 +2,15 @@
 # Reproduces every figure of BENCHMARKS.md in one run, baselines included:
 #   B1 callback apply and B2 order create: PayHub over HTTP (payhub-loadgen) on SQLite and on
 #      PostgreSQL at each concurrency, and pgbench running the same SQL on a scratch database;
-#   B3 reconciliation: PayHub's engine and DuckDB (SQL) over the same generated CSV files;
+#   B3 reconciliation: PayHub's engine and DuckDB (SQL) over the same generated CSV files; the
+#      whole `payhub reconcile --file` run on SQLite and PostgreSQL beside DuckDB over that day;
 #   micro-benchmarks (criterion): VNPAY sign/verify, statement parsers, the matching core.
 # Results land in bench/results/<UTC time>/ (JSON lines, logs, and tables.md).
 #
 # Needs: PostgreSQL at $BENCH_PG (trust auth), pgbench and psql, python3 (DuckDB is installed
 # into bench/.venv on first use), GNU time at /usr/bin/time. Not part of .ci/run.
 # Knobs (environment): BENCH_SECONDS (per load run, default 10), BENCH_CONCURRENCY ("1 16 64"),
-# BENCH_SIZES ("100000 1000000 10000000"), BENCH_WHOLE_SIZES ("100000 1000000"), BENCH_SKIP
+# BENCH_SIZES ("100000 1000000 10000000"), BENCH_WHOLE_SIZES (the same), BENCH_SKIP
 # (words among b1 b2 b3 whole micro pgbench), BENCH_BACKENDS ("sqlite postgres"), BENCH_PAYHUB
 # (another payhub binary to measure, e.g. an older build, for an A/B in the same minutes).
 set -euo pipefail
@@ -43,8 +44,9 @@ machine() {
 build() {
   log "building payhub and payhub-loadgen (release)"
   cargo build --release -q -p payhub -p payhub-loadgen
-  PAYHUB=${BENCH_PAYHUB:-$ROOT/target/release/payhub}
-  LOADGEN=$ROOT/target/release/payhub-loadgen
+  local target=${CARGO_TARGET_DIR:-$ROOT/target}
+  PAYHUB=${BENCH_PAYHUB:-$target/release/payhub}
+  LOADGEN=$target/release/payhub-loadgen
   echo "payhub binary: $PAYHUB" >> "$OUT/machine.txt"
 }
 
@@ -193,11 +195,12 @@ duckdb_env() {
 measured() { # $1 label, $2 size, rest: command
   local label=$1 size=$2; shift 2
   /usr/bin/time -v -o "$OUT/time-$label-$size.txt" "$@" > "$OUT/out-$label-$size.json"
-  python3 - "$OUT/out-$label-$size.json" "$OUT/time-$label-$size.txt" "$label" >> "$OUT/b3.jsonl" <<'EOF'
+  python3 - "$OUT/out-$label-$size.json" "$OUT/time-$label-$size.txt" "$label" "$size" >> "$OUT/b3.jsonl" <<'EOF'
 import json, sys
 r = json.loads(open(sys.argv[1]).read().strip().splitlines()[-1])
 t = dict(l.strip().rsplit(": ", 1) for l in open(sys.argv[2]) if ": " in l)
 r["contender"] = sys.argv[3]
+r["size"] = int(sys.argv[4])
 r["max_rss_kb"] = int(t["Maximum resident set size (kbytes)"])
 w = t["Elapsed (wall clock) time (h:mm:ss or m:ss)"].split(":")
 r["wall_s"] = sum(float(x) * 60 ** i for i, x in enumerate(reversed(w)))
@@ -225,36 +228,76 @@ recon_runs() {
   done
 }
 
-# The whole `payhub reconcile --file` run on SQLite: parse the bank's file, read the day's records
-# from the database, the engine, store the run. The day is seeded by SQL (untimed): every
-# payment matched, the common case.
+# The whole `payhub reconcile --file` run on each backend: parse the bank's file, read the day's
+# records from the database, the engine, store the run, print the summary. The day is seeded by
+# SQL (untimed): every payment matched, the common case. Beside it, in the same minutes, DuckDB
+# reads the same day (the statement's lines and the database's records and accounts, exported
+# as CSV, untimed) and classifies it with bench/duckdb_recon.py: the whole run against a
+# process that starts from CSV files instead of a database.
 WHOLE_DAY=2026-11-20
-whole_runs() {
-  for size in ${BENCH_WHOLE_SIZES:-100000 1000000}; do
-    local dir=$OUT/whole-$size
-    mkdir -p "$dir"
-    log "B3 whole run: seeding PayHub's database with a day of $size VCB payments"
-    PAYHUB_DATABASE__URL="sqlite://$dir/payhub.db" "$PAYHUB" migrate > /dev/null
-    (cd "$dir" && sqlite3 -cmd ".parameter init" -cmd ".parameter set :n $size" \
-      -cmd ".parameter set :day \"'$WHOLE_DAY'\"" payhub.db < "$ROOT/bench/sql/recon_day_sqlite.sql")
-    log "B3 whole run: payhub reconcile --file, $size lines"
-    PAYHUB_DATABASE__URL="sqlite://$dir/payhub.db" /usr/bin/time -v -o "$OUT/time-whole-$size.txt" \
-      "$PAYHUB" reconcile --bank vcb --date "$WHOLE_DAY" --file "$dir/statement.csv" \
-      > "$OUT/out-whole-$size.txt"
-    python3 - "$OUT/out-whole-$size.txt" "$OUT/time-whole-$size.txt" "$size" \
-      "$(stat -c %s "$dir/statement.csv")" >> "$OUT/b3-whole.jsonl" <<'EOF'
+whole_seed_sqlite() { # $1 dir, $2 size
+  PAYHUB_DATABASE__URL="sqlite://$1/payhub.db" "$PAYHUB" migrate > /dev/null
+  (cd "$1" && sqlite3 -cmd ".parameter init" -cmd ".parameter set :n $2" \
+    -cmd ".parameter set :day \"'$WHOLE_DAY'\"" payhub.db < "$ROOT/bench/sql/recon_day_sqlite.sql")
+}
+
+whole_seed_postgres() { # $1 size
+  psql -qc "drop database if exists payhub_whole" -c "create database payhub_whole"
+  PAYHUB_DATABASE__URL="$PG/payhub_whole" "$PAYHUB" migrate > /dev/null
+  psql -q -v ON_ERROR_STOP=1 -v n="$1" -v day="$WHOLE_DAY" -d payhub_whole \
+    -f "$ROOT/bench/sql/recon_day_postgres.sql"
+}
+
+# The engine's input fields of the seeded day as bench/duckdb_recon.py reads them.
+whole_export_csv() { # $1 dir
+  (cd "$1" && sqlite3 payhub.db < "$ROOT/bench/sql/recon_day_csv.sql")
+}
+
+whole_run() { # $1 backend, $2 size, $3 dir, $4 database url
+  log "B3 whole run: payhub reconcile --file on $1, $2 lines"
+  PAYHUB_DATABASE__URL="$4" /usr/bin/time -v -o "$OUT/time-whole-$1-$2.txt" \
+    "$PAYHUB" reconcile --bank vcb --date "$WHOLE_DAY" --file "$3/statement.csv" \
+    > "$OUT/out-whole-$1-$2.txt"
+  python3 - "$OUT/out-whole-$1-$2.txt" "$OUT/time-whole-$1-$2.txt" "$2" \
+    "$(stat -c %s "$3/statement.csv")" "$1" >> "$OUT/b3-whole.jsonl" <<'EOF'
 import json, re, sys
 summary = open(sys.argv[1]).read()
 t = dict(l.strip().rsplit(": ", 1) for l in open(sys.argv[2]) if ": " in l)
 w = t["Elapsed (wall clock) time (h:mm:ss or m:ss)"].split(":")
 print(json.dumps({
-    "lines": int(sys.argv[3]), "file_bytes": int(sys.argv[4]),
+    "backend": sys.argv[5], "lines": int(sys.argv[3]), "file_bytes": int(sys.argv[4]),
     "matched": int(re.search(r"^matched\s+(\d+)", summary, re.M).group(1)),
     "wall_s": sum(float(x) * 60 ** i for i, x in enumerate(reversed(w))),
     "max_rss_kb": int(t["Maximum resident set size (kbytes)"]),
 }))
 EOF
-    tail -1 "$OUT/b3-whole.jsonl"
+  tail -1 "$OUT/b3-whole.jsonl"
+}
+
+whole_runs() {
+  duckdb_env
+  local day_start
+  day_start=$(date -u -d "$WHOLE_DAY 00:00:00 +0700" +%s)
+  for size in ${BENCH_WHOLE_SIZES:-100000 1000000 10000000}; do
+    local dir=$OUT/whole-$size
+    mkdir -p "$dir"
+    log "B3 whole run: seeding a day of $size VCB payments (SQLite, and its statement)"
+    whole_seed_sqlite "$dir" "$size"
+    for backend in ${BENCH_BACKENDS:-sqlite postgres}; do
+      if [[ $backend == sqlite ]]; then
+        whole_run sqlite "$size" "$dir" "sqlite://$dir/payhub.db"
+      else
+        log "B3 whole run: seeding the same day on PostgreSQL"
+        whole_seed_postgres "$size"
+        whole_run postgres "$size" "$dir" "$PG/payhub_whole"
+        psql -qc "drop database payhub_whole"
+      fi
+    done
+    log "B3 whole run: DuckDB over the same day as CSV, $size lines"
+    whole_export_csv "$dir"
+    rm -f "$dir"/payhub.db*
+    BENCH_DAY_START=$day_start measured duckdb-whole "$size" \
+      bench/.venv/bin/python bench/duckdb_recon.py "$dir"
     rm -rf "$dir"
   done
 }

@@ -109,6 +109,25 @@ pub fn parse_statement(bank: BankCode, file: &[u8]) -> Result<Vec<StatementLine>
     }
 }
 
+/// [`parse_statement`], each line handed to `emit` as it is parsed, so the caller can keep lines
+/// in its own form without holding the adapter's too (VNPAY and VCB are read a record at a time;
+/// BIDV's count, sum and hash are checked over the whole file first). On an error some lines may
+/// already have been emitted: the file is still rejected whole, and the caller drops them.
+pub fn each_statement_line(
+    bank: BankCode,
+    file: &[u8],
+    emit: impl FnMut(StatementLine),
+) -> Result<(), StatementError> {
+    match bank {
+        BankCode::Vnpay => vnpay::each_statement_line(file, emit),
+        BankCode::Vcb => vcb::each_statement_line(file, emit),
+        BankCode::Bidv => {
+            bidv::parse_statement(file)?.into_iter().for_each(emit);
+            Ok(())
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

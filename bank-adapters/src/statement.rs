@@ -3,7 +3,7 @@
 use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
 
-use crate::csv::read_records;
+use crate::csv::Reader;
 use crate::{BankCode, Vnd};
 
 /// One line of a bank's daily statement, in PayHub's terms.
@@ -95,37 +95,46 @@ pub(crate) fn parse_vnd(line: usize, column: &str, text: &str) -> Result<Vnd, St
 }
 
 /// Parses a CSV statement whose first row must be exactly `header`, each following record having
-/// exactly its `N` fields, with `parse_line(line number, fields)`. Any bad line rejects the file.
-pub(crate) fn parse_csv_statement<const N: usize>(
+/// exactly its `N` fields, with `parse_line(line number, fields)`, handing each line to `emit` as
+/// it is parsed. Any bad line rejects the file (the caller drops what was emitted).
+pub(crate) fn each_csv_line<const N: usize>(
     file: &[u8],
     header: &[&str; N],
     parse_line: impl Fn(usize, &[String; N]) -> Result<StatementLine, StatementError>,
-) -> Result<Vec<StatementLine>, StatementError> {
-    let records = read_records(utf8_text(file)?)?;
-    let Some((first, lines)) = records.split_first() else {
+    mut emit: impl FnMut(StatementLine),
+) -> Result<(), StatementError> {
+    let mut reader = Reader::new(utf8_text(file)?);
+    let mut fields = Vec::with_capacity(N);
+    let Some(first) = reader.next_into(&mut fields)? else {
         return Err(StatementError::new(
             1,
             "the file is empty; a header row is required",
         ));
     };
-    if first.fields != header {
+    if fields != header {
         return Err(StatementError::new(
-            first.line,
+            first,
             format!("the header must be {}", header.join(",")),
         ));
     }
-    lines
-        .iter()
-        .map(|r| {
-            let fields: &[String; N] = r.fields.as_slice().try_into().map_err(|_| {
-                StatementError::new(
-                    r.line,
-                    format!("expected {N} fields, found {}", r.fields.len()),
-                )
-            })?;
-            parse_line(r.line, fields)
-        })
-        .collect()
+    while let Some(line) = reader.next_into(&mut fields)? {
+        let row: &[String; N] = fields.as_slice().try_into().map_err(|_| {
+            StatementError::new(line, format!("expected {N} fields, found {}", fields.len()))
+        })?;
+        emit(parse_line(line, row)?);
+    }
+    Ok(())
+}
+
+/// [`each_csv_line`], collected.
+pub(crate) fn parse_csv_statement<const N: usize>(
+    file: &[u8],
+    header: &[&str; N],
+    parse_line: impl Fn(usize, &[String; N]) -> Result<StatementLine, StatementError>,
+) -> Result<Vec<StatementLine>, StatementError> {
+    let mut lines = Vec::new();
+    each_csv_line(file, header, parse_line, |line| lines.push(line))?;
+    Ok(lines)
 }
 
 /// Rejects the line when one of its required `(column, value)` pairs is empty.

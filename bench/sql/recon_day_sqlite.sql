@@ -1,6 +1,6 @@
 -- B3, the whole `payhub reconcile --file` run: a day of :n VCB payments in a PayHub SQLite
 -- database (migrated by `payhub migrate`), as PayHub's own flows leave them (a paid order with
--- two items, its succeeded attempt, its payment row), spread over the business day :day in
+-- two items (item_kinds 3: fee and charge, as the store writes it), its succeeded attempt, its payment row), spread over the business day :day in
 -- GMT+7 away from midnight. Then `statement.csv` is that day's VCB statement of the same
 -- payments (statements.md), written by run-all.sh with the select at the end.
 pragma foreign_keys = on;
@@ -27,13 +27,13 @@ from i;
 
 insert into orders (id, agency_code, dossier_code, procedure_code, procedure_name, payer_name,
                     amount_vnd, status, return_url, created_by_key_id, expires_at, created_at,
-                    updated_at, paid_at)
+                    updated_at, paid_at, item_kinds)
 select order_id, '000.00.99.H29', printf('000.00.12.H29-%08d', i), '1.001234',
        'Cấp giấy phép xây dựng', 'Nguyễn Văn An', 650000, 'paid', 'https://portal.example/r', 1,
        strftime('%Y-%m-%dT%H:%M:%S+00:00', t + 1800, 'unixepoch'),
        strftime('%Y-%m-%dT%H:%M:%S+00:00', t - 60, 'unixepoch'),
        strftime('%Y-%m-%dT%H:%M:%S+00:00', t, 'unixepoch'),
-       strftime('%Y-%m-%dT%H:%M:%S+00:00', t, 'unixepoch')
+       strftime('%Y-%m-%dT%H:%M:%S+00:00', t, 'unixepoch'), 3
 from day_payments;
 
 insert into order_items (order_id, position, kind, code, name, amount_vnd)

@@ -14,10 +14,11 @@ values ('000.00.99.H29', 'vnpay', 'any', null, '0011007654321', 'KBNN HA NOI', '
   now() - interval '1 hour', now(), 'pgbench');
 
 insert into orders (id, agency_code, dossier_code, procedure_code, procedure_name, payer_name,
-  payer_id_number, amount_vnd, status, return_url, created_by_key_id, expires_at, created_at, updated_at)
+  payer_id_number, amount_vnd, status, return_url, created_by_key_id, expires_at, created_at, updated_at,
+  item_kinds)
 select 'o' || n, '000.00.99.H29', '000.00.12.H29-seed-' || n, '1.001234', 'Cấp giấy phép xây dựng',
   'Nguyễn Văn A', '001090012345', 650000, 'pending', 'https://portal.example.gov.vn/dossiers/1',
-  1, now() + interval '1 hour', now(), now()
+  1, now() + interval '1 hour', now(), now(), 3
 from generate_series(1, :n) n;
 insert into order_items (order_id, position, kind, code, name, amount_vnd)
 select 'o' || n, p, case p when 0 then 'charge' else 'fee' end, case p when 0 then 'LPXD' else 'PTD' end,

@@ -6,7 +6,9 @@ use reconciliation::{Entry, Record, Report, StatementLine};
 use serde::Serialize;
 use serde_json::json;
 
-use crate::store::reconciliation::{DiscrepancyFacts, Total};
+use crate::store::reconciliation::{
+    DiscrepancyFacts, MatchedBatch, MatchedBatches, MatchedEntryRef, Total,
+};
 
 /// Every (agency, class) tally, matched included (the issue: "totals include every class").
 pub fn totals(report: &Report<'_>) -> Vec<Total> {
@@ -26,6 +28,29 @@ pub fn totals(report: &Report<'_>) -> Vec<Total> {
 /// The entries someone has to act on, as stored rows.
 pub fn discrepancies(report: &Report<'_>) -> Vec<DiscrepancyFacts> {
     report.discrepancies().map(discrepancy).collect()
+}
+
+/// The matched entries, in report order, encoded in batches: what lets a report list every line
+/// of the run (the discrepancies are stored apart, with both sides in full).
+pub fn matched(report: &Report<'_>) -> Vec<MatchedBatch> {
+    let mut batches = MatchedBatches::default();
+    for entry in report.entries.iter().filter(|e| !e.class.is_discrepancy()) {
+        let (line, record) = (entry.line, entry.record.or(entry.related));
+        batches.push(&MatchedEntryRef {
+            line_no: line.map(|l| l.line_no),
+            bank_txn_id: line
+                .map(|l| l.bank_txn_id.as_str())
+                .or_else(|| record.and_then(|r| r.bank_txn_id.as_deref())),
+            reference: entry.reference(),
+            amount_vnd: entry.amount().dong(),
+            bank_at: line.map(|l| l.at),
+            credited_account: line.and_then(|l| l.credited_to.as_deref()),
+            payment_ref: record.map(|r| r.payment_id.as_str()),
+            order_id: record.map(|r| r.order_id.as_str()),
+            agency_code: entry.agency_code,
+        });
+    }
+    batches.finish()
 }
 
 fn discrepancy(entry: &Entry<'_>) -> DiscrepancyFacts {

@@ -10,20 +10,18 @@ use crate::clock::vietnam;
 use crate::domain::attempt::PaymentKind;
 use crate::domain::refund::RefundState;
 use crate::domain::state::AttemptStatus;
-use crate::store::reconciliation::{
-    AccountRow, AttemptRecordRow, OrderKinds, PayhubSide, RefundRecordRow,
-};
+use crate::store::reconciliation::{AccountRow, AttemptRecordRow, RecordRow, RefundRecordRow};
 use crate::store::rows::{parse_col, vnd};
 use crate::store::StoreError;
 
 /// The adapters already normalise each bank's layout (VCB's negative refunds made positive with
 /// `original_txn_id`, VNPAY types 02/03 as refunds with the terminal in `credited_to`, BIDV
-/// `REFUNDED` as refunded); this only changes representation.
-pub fn engine_line(line: &bank_adapters::StatementLine) -> StatementLine {
+/// `REFUNDED` as refunded); this only changes representation, moving the ids, not copying them.
+pub fn engine_line(line: bank_adapters::StatementLine) -> StatementLine {
     StatementLine {
         line_no: u32::try_from(line.line_no).unwrap_or(u32::MAX),
-        bank_txn_id: line.bank_txn_id.clone(),
-        reference: line.reference.clone(),
+        bank_txn_id: line.bank_txn_id,
+        reference: line.reference,
         amount: line.amount,
         kind: match line.kind {
             bank_adapters::LineKind::Payment => LineKind::Payment,
@@ -36,8 +34,8 @@ pub fn engine_line(line: &bank_adapters::StatementLine) -> StatementLine {
             bank_adapters::LineStatus::Other(_) => LineStatus::Other,
         },
         at: line.at.timestamp(),
-        credited_to: line.credited_to.clone(),
-        original_txn_id: line.original_txn_id.clone(),
+        credited_to: line.credited_to,
+        original_txn_id: line.original_txn_id,
     }
 }
 
@@ -65,28 +63,25 @@ pub fn record_window(date: NaiveDate) -> (DateTime<Utc>, DateTime<Utc>) {
     (day_start(date) - day, day_start(date) + day + day)
 }
 
-/// PayHub's records: one per payment row (money PayHub saw move), one per attempt without one
-/// (pending or failed: a paid line against a pending one is a lost callback), one per refund.
-pub fn engine_records(side: &PayhubSide) -> Result<Vec<Record>, StoreError> {
-    let mut records = Vec::with_capacity(side.attempts.len() + side.refunds.len());
-    for row in &side.attempts {
-        records.push(attempt_record(row, fee_kinds(row.kinds))?);
+/// PayHub's record of one row of the store: one per payment row (money PayHub saw move), one per
+/// attempt without one (pending or failed: a paid line against a pending one is a lost
+/// callback), one per refund.
+pub fn engine_record(row: RecordRow<'_>) -> Result<Record, StoreError> {
+    match row {
+        RecordRow::Attempt(row) => attempt_record(&row),
+        RecordRow::Refund(row) => refund_record(&row),
     }
-    for row in &side.refunds {
-        records.push(refund_record(row, fee_kinds(row.kinds))?);
-    }
-    Ok(records)
 }
 
-/// The record's kinds as the engine's set, without an allocation per record.
-fn fee_kinds(kinds: OrderKinds) -> FeeKinds {
+/// `orders.item_kinds` (bit 1 fee, bit 2 charge, bit 4 service) as the engine's set.
+fn fee_kinds(mask: i32) -> FeeKinds {
     [
-        (kinds.has_fee, FeeKind::Fee),
-        (kinds.has_charge, FeeKind::Charge),
-        (kinds.has_service, FeeKind::Service),
+        (1, FeeKind::Fee),
+        (2, FeeKind::Charge),
+        (4, FeeKind::Service),
     ]
     .into_iter()
-    .filter(|&(has, _)| has)
+    .filter(|&(bit, _)| mask & bit != 0)
     .fold(FeeKinds::NONE, |set, (_, kind)| set.with(kind))
 }
 
@@ -99,8 +94,8 @@ fn fee_kind(text: &str) -> Option<FeeKind> {
     }
 }
 
-fn attempt_record(row: &AttemptRecordRow, fee_kinds: FeeKinds) -> Result<Record, StoreError> {
-    let (payment_id, amount, status, at) = match (row.payment_id, row.payment_kind.as_deref()) {
+fn attempt_record(row: &AttemptRecordRow<'_>) -> Result<Record, StoreError> {
+    let (payment_id, amount, status, at) = match (row.payment_id, row.payment_kind) {
         (Some(id), Some(kind)) => {
             let paid = vnd(row.paid_vnd.unwrap_or_default())?;
             let refunded = vnd(row.refunded_vnd.unwrap_or_default())?;
@@ -122,7 +117,7 @@ fn attempt_record(row: &AttemptRecordRow, fee_kinds: FeeKinds) -> Result<Record,
         _ => {
             let status = parse_col(
                 "payment_attempts.status",
-                &row.attempt_status,
+                row.attempt_status,
                 AttemptStatus::parse,
             )?;
             let status = match status {
@@ -145,16 +140,16 @@ fn attempt_record(row: &AttemptRecordRow, fee_kinds: FeeKinds) -> Result<Record,
     };
     Ok(Record {
         payment_id,
-        order_id: row.order_id.clone(),
-        agency_code: row.agency_code.clone(),
-        procedure_code: Some(row.procedure_code.clone()),
-        fee_kinds,
-        reference: row.reference.clone(),
-        bank_txn_id: row.bank_txn_id.clone(),
+        order_id: row.order_id.to_owned(),
+        agency_code: row.agency_code.to_owned(),
+        procedure_code: Some(row.procedure_code.to_owned()),
+        fee_kinds: fee_kinds(row.item_kinds),
+        reference: row.reference.to_owned(),
+        bank_txn_id: row.bank_txn_id.map(str::to_owned),
         amount,
         kind: RecordKind::Payment,
         status,
-        paid_at: at.timestamp(),
+        paid_at: at,
     })
 }
 
@@ -172,24 +167,24 @@ fn payment_status(
     }
 }
 
-fn refund_record(row: &RefundRecordRow, fee_kinds: FeeKinds) -> Result<Record, StoreError> {
-    let status = match parse_col("refunds.status", &row.status, RefundState::parse)? {
+fn refund_record(row: &RefundRecordRow<'_>) -> Result<Record, StoreError> {
+    let status = match parse_col("refunds.status", row.status, RefundState::parse)? {
         RefundState::Succeeded => RecordStatus::Refunded,
         RefundState::Pending => RecordStatus::Pending,
         RefundState::Failed => RecordStatus::Failed,
     };
     Ok(Record {
         payment_id: format!("r{}", row.refund_id),
-        order_id: row.order_id.clone(),
-        agency_code: row.agency_code.clone(),
-        procedure_code: Some(row.procedure_code.clone()),
-        fee_kinds,
-        reference: row.reference.clone(),
-        bank_txn_id: row.bank_refund_id.clone(),
+        order_id: row.order_id.to_owned(),
+        agency_code: row.agency_code.to_owned(),
+        procedure_code: Some(row.procedure_code.to_owned()),
+        fee_kinds: fee_kinds(row.item_kinds),
+        reference: row.reference.to_owned(),
+        bank_txn_id: row.bank_refund_id.map(str::to_owned),
         amount: vnd(row.amount_vnd)?,
         kind: RecordKind::Refund,
         status,
-        paid_at: row.updated_at.timestamp(),
+        paid_at: row.updated_at,
     })
 }
 

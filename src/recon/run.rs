@@ -6,16 +6,16 @@ use std::sync::Arc;
 
 use bank_adapters::StatementError;
 use chrono::NaiveDate;
-use reconciliation::{reconcile, RunInput};
+use reconciliation::{reconcile, AccountHistory, RunInput};
 use sha2::{Digest, Sha256};
 
 use super::entries;
-use super::input::{account_history, business_day, engine_line, engine_records, record_window};
+use super::input::{account_history, business_day, engine_line, engine_record, record_window};
 use super::progress::Progress;
 use super::recover::recover_missing;
 use crate::app::AppState;
 use crate::domain::bank::BankCode;
-use crate::store::reconciliation::{DiscrepancyFacts, NewRun, PayhubSide, RunSource, Total};
+use crate::store::reconciliation::{DiscrepancyFacts, MatchedBatch, NewRun, RunSource, Total};
 use crate::store::StoreError;
 
 /// A statement file to reconcile, as received.
@@ -43,6 +43,9 @@ pub enum ReconError {
 
 /// Reconciles `statement` and returns the new run's id. A malformed file stores nothing; a
 /// failure after the file parsed leaves a `failed` run and the day's current run unchanged.
+///
+/// The file is parsed on a blocking thread while PayHub's side of the day is read (one core
+/// each: neither needs the other), and each is dropped as soon as the engine's input is made.
 #[tracing::instrument(skip_all, fields(bank = %statement.bank, date = %statement.date))]
 pub async fn reconcile_statement(
     app: &AppState,
@@ -57,9 +60,26 @@ pub async fn reconcile_statement(
         source,
         file_name,
     } = statement;
-    let file_sha256 = hex::encode(Sha256::digest(&file));
     let shown = progress.clone();
-    let lines = tokio::task::spawn_blocking(move || parse(bank, date, &file, &*shown)).await??;
+    // About one record per line: the size both sides' vectors start at.
+    let expected = file.iter().filter(|&&b| b == b'\n').count();
+    let parsing = tokio::task::spawn_blocking(move || {
+        let file_sha256 = hex::encode(Sha256::digest(&file));
+        parse(bank, date, file, expected, &*shown).map(|lines| (file_sha256, lines))
+    });
+    let started = std::time::Instant::now();
+    let parsing = async {
+        let parsed = parsing.await;
+        tracing::debug!(elapsed = ?started.elapsed(), "statement parsed");
+        parsed
+    };
+    let reading = async {
+        let side = payhub_side(app, bank, date, expected).await;
+        tracing::debug!(elapsed = ?started.elapsed(), "records read");
+        side
+    };
+    let (parsed, side) = tokio::join!(parsing, reading);
+    let (file_sha256, lines) = parsed??;
     let new = NewRun {
         bank,
         date,
@@ -70,7 +90,11 @@ pub async fn reconcile_statement(
         statement_lines: i32::try_from(lines.len()).unwrap_or(i32::MAX),
     };
     let run_id = app.store.start_run(&new, app.clock.now()).await?;
-    if let Err(e) = judge_and_store(app, run_id, bank, date, lines, progress).await {
+    let judged = match side {
+        Ok(side) => judge_and_store(app, run_id, date, lines, side, progress).await,
+        Err(e) => Err(e),
+    };
+    if let Err(e) = judged {
         if let Err(failed) = app
             .store
             .fail_run(run_id, &e.to_string(), app.clock.now())
@@ -84,41 +108,60 @@ pub async fn reconcile_statement(
     Ok(run_id)
 }
 
-/// The whole file or nothing; then the engine's lines.
+/// The whole file or nothing, read straight into the engine's lines (the adapter's form of a
+/// line lives only while it is converted); the file is dropped as soon as it is read.
 fn parse(
     bank: BankCode,
     date: NaiveDate,
-    file: &[u8],
+    file: Vec<u8>,
+    estimate: usize,
     progress: &dyn Progress,
 ) -> Result<Vec<reconciliation::StatementLine>, StatementError> {
-    progress.stage("parsing the statement", 0);
-    let parsed = bank_adapters::parse_statement(bank, file)?;
-    check_day(date, &parsed)?;
-    progress.stage("reading lines", parsed.len() as u64);
-    let mut lines = Vec::with_capacity(parsed.len());
-    for chunk in parsed.chunks(10_000) {
-        lines.extend(chunk.iter().map(engine_line));
-        progress.advance(chunk.len() as u64);
-    }
+    progress.stage("reading the statement", estimate as u64);
+    let mut lines = Vec::with_capacity(estimate);
+    bank_adapters::each_statement_line(bank, &file, |line| {
+        lines.push(engine_line(line));
+        if lines.len() % 10_000 == 0 {
+            progress.advance(10_000);
+        }
+    })?;
+    drop(file);
+    check_day(date, &lines)?;
     Ok(lines)
 }
 
+/// PayHub's records of the run's window, as the engine's, and the bank's account history.
+struct Side {
+    records: Vec<reconciliation::Record>,
+    accounts: AccountHistory,
+}
+
+async fn payhub_side(
+    app: &AppState,
+    bank: BankCode,
+    date: NaiveDate,
+    expected: usize,
+) -> Result<Side, ReconError> {
+    let window = record_window(date);
+    let records = app
+        .store
+        .payhub_records(bank, window, expected, engine_record)
+        .await?;
+    let accounts = account_history(&app.store.account_rows(bank).await?)?;
+    Ok(Side { records, accounts })
+}
 /// A statement none of whose lines is of the day asked for is another day's file, uploaded by
 /// mistake; reconciling it would report every payment of the day as missing at the bank.
 fn check_day(
     date: NaiveDate,
-    lines: &[bank_adapters::StatementLine],
+    lines: &[reconciliation::StatementLine],
 ) -> Result<(), StatementError> {
     let day = business_day(date);
     match lines.first() {
-        Some(first) if !lines.iter().any(|l| day.contains(l.at.timestamp())) => {
-            Err(StatementError {
-                line: first.line_no,
-                reason: format!(
-                    "no line of this statement is dated {date}: it is another day's file"
-                ),
-            })
-        }
+        Some(first) if !lines.iter().any(|l| day.contains(l.at)) => Err(StatementError {
+            line: first.line_no as usize,
+            reason: format!("no line of this statement is dated {date}: it is another day's file"),
+        }),
         _ => Ok(()),
     }
 }
@@ -126,15 +169,15 @@ fn check_day(
 async fn judge_and_store(
     app: &AppState,
     run_id: i64,
-    bank: BankCode,
     date: NaiveDate,
     lines: Vec<reconciliation::StatementLine>,
+    side: Side,
     progress: Arc<dyn Progress>,
 ) -> Result<(), ReconError> {
-    let (from, to) = record_window(date);
-    let side = app.store.payhub_side(bank, from, to).await?;
     let shown = progress.clone();
-    let judged = tokio::task::spawn_blocking(move || judge(date, lines, &side, &*shown)).await??;
+    let started = std::time::Instant::now();
+    let judged = tokio::task::spawn_blocking(move || judge(date, lines, side, &*shown)).await??;
+    tracing::debug!(elapsed = ?started.elapsed(), "judged");
     progress.stage("storing the run", 0);
     let records = i32::try_from(judged.records).unwrap_or(i32::MAX);
     app.store
@@ -143,9 +186,11 @@ async fn judge_and_store(
             records,
             &judged.totals,
             &judged.discrepancies,
+            &judged.matched,
             app.clock.now(),
         )
         .await?;
+    tracing::debug!(elapsed = ?started.elapsed(), "stored");
     Ok(())
 }
 
@@ -154,22 +199,26 @@ struct Judged {
     records: usize,
     totals: Vec<Total>,
     discrepancies: Vec<DiscrepancyFacts>,
+    matched: Vec<MatchedBatch>,
 }
 
 fn judge(
     date: NaiveDate,
     lines: Vec<reconciliation::StatementLine>,
-    side: &PayhubSide,
+    side: Side,
     progress: &dyn Progress,
 ) -> Result<Judged, ReconError> {
     progress.stage("reconciling", 0);
-    let records = engine_records(side)?;
-    let accounts = account_history(&side.accounts)?;
-    let input = RunInput::new(business_day(date), lines, records, accounts);
+    let input = RunInput::new(business_day(date), lines, side.records, side.accounts);
+    let started = std::time::Instant::now();
     let report = reconcile(&input).map_err(|e| ReconError::Engine(e.to_string()))?;
-    Ok(Judged {
+    tracing::debug!(elapsed = ?started.elapsed(), "engine");
+    let judged = Judged {
         records: input.records.len(),
         totals: entries::totals(&report),
         discrepancies: entries::discrepancies(&report),
-    })
+        matched: entries::matched(&report),
+    };
+    tracing::debug!(elapsed = ?started.elapsed(), "entries");
+    Ok(judged)
 }

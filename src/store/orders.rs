@@ -357,6 +357,24 @@ async fn close_stale_order_of_dossier(
     }
 }
 
+/// `orders.item_kinds` (migration 0010): which kinds the order's items have, bit 1 fee, bit 2
+/// charge, bit 4 service, so a reconciliation run reads them with the order instead of
+/// searching its items. Every insert into `orders` writes it from the order's items.
+pub fn item_kinds_mask(items: &[Item]) -> i32 {
+    kinds_mask(items.iter().map(|item| item.kind))
+}
+
+/// [`item_kinds_mask`] of the kinds themselves (the cutover's import has amounts per kind).
+pub fn kinds_mask(kinds: impl IntoIterator<Item = FeeKind>) -> i32 {
+    kinds.into_iter().fold(0, |mask, kind| {
+        mask | match kind {
+            FeeKind::Fee => 1,
+            FeeKind::Charge => 2,
+            FeeKind::Service => 4,
+        }
+    })
+}
+
 async fn insert_order(
     tx: &mut Tx,
     caller: &Caller,
@@ -367,8 +385,8 @@ async fn insert_order(
     let inserted = on_tx!(tx, |c| sqlx::query(
         "insert into orders (id, agency_code, dossier_code, procedure_code, procedure_name,
            payer_name, payer_id_number, amount_vnd, status, return_url, created_by_key_id,
-           expires_at, created_at, updated_at)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', $9, $10, $11, $12, $12)"
+           expires_at, created_at, updated_at, item_kinds)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', $9, $10, $11, $12, $12, $13)"
     )
     .bind(&id)
     .bind(new.agency_code.as_str())
@@ -382,6 +400,7 @@ async fn insert_order(
     .bind(caller.key_id)
     .bind(now + new.expires_in)
     .bind(now)
+    .bind(item_kinds_mask(&new.items))
     .execute(c)
     .await
     .map(|r| r.rows_affected()));

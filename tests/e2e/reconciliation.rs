@@ -38,6 +38,8 @@ on_both_backends!(
     the_xlsx_report_has_the_summary_and_discrepancy_sheets,
     the_csv_report_lists_each_discrepancy_with_both_sides,
     the_cli_reconciles_a_file_and_prints_the_summary,
+    every_line_of_a_run_is_kept_matched_lines_in_batches,
+    an_order_keeps_the_kinds_of_its_items_for_reconciliation,
 );
 
 // ---- arranging: payments, statements, uploads ----
@@ -980,4 +982,123 @@ async fn the_cli_reconciles_a_file_and_prints_the_summary(backend: Backend) {
         1
     );
     std::fs::remove_dir_all(dir).unwrap();
+}
+
+async fn every_line_of_a_run_is_kept_matched_lines_in_batches(backend: Backend) {
+    // Two paid orders and a line PayHub never issued: the reports (issue #14) list all three.
+    let app = app_with_banks(backend).await;
+    let (first, first_ref) = pay(&app, "000.00.12.H29-1", "bidv", "approve").await;
+    let (second, _) = pay(&app, "000.00.12.H29-2", "bidv", "approve").await;
+    wait_count(&app, "select count(*) from payments", 2).await;
+    let txn = |order: &str| format!("select bank_txn_id from payments where order_id = '{order}'");
+    let (first_txn, second_txn) = (
+        scalar(&app, &txn(&first)).await,
+        scalar(&app, &txn(&second)).await,
+    );
+    let second_ref = scalar(
+        &app,
+        &format!("select reference from payment_attempts where order_id = '{second}'"),
+    )
+    .await;
+    let now = app
+        .clock
+        .now()
+        .with_timezone(&vietnam())
+        .format("%H%M%S")
+        .to_string();
+    let lines = [
+        (first_txn.as_str(), first_ref.as_str(), 650_000),
+        (second_txn.as_str(), second_ref.as_str(), 650_000),
+        ("BIDV901", "NOSUCHREF", 50_000),
+    ];
+    let file = with_trailer(bidv_body(today(&app), &now, &lines));
+    let summary = run_upload(&app, "bidv", today(&app), &file).await;
+    assert_eq!(tally(&summary, "matched"), (2, "1300000".into()));
+
+    let run_id = summary["id"].as_i64().unwrap();
+    let matched = app.store.matched_entries(run_id).await.unwrap();
+    // (line, bank id, reference, amount, order) of each matched entry.
+    type Listed<'a> = (Option<i32>, Option<&'a str>, &'a str, i64, Option<&'a str>);
+    let listed: Vec<Listed<'_>> = matched
+        .iter()
+        .map(|m| {
+            (
+                m.line_no,
+                m.bank_txn_id.as_deref(),
+                m.reference.as_str(),
+                m.amount_vnd,
+                m.order_id.as_deref(),
+            )
+        })
+        .collect();
+    let mut expected = vec![
+        (
+            Some(2),
+            Some(first_txn.as_str()),
+            first_ref.as_str(),
+            650_000,
+            Some(first.as_str()),
+        ),
+        (
+            Some(3),
+            Some(second_txn.as_str()),
+            second_ref.as_str(),
+            650_000,
+            Some(second.as_str()),
+        ),
+    ];
+    expected.sort_by_key(|e| e.2);
+    assert_eq!(listed, expected, "the matched lines, in the report's order");
+    assert!(matched
+        .iter()
+        .all(|m| m.agency_code.as_deref() == Some(AGENCY)
+            && m.payment_ref.as_deref().is_some_and(|p| p.starts_with('p'))
+            && m.bank_at.is_some()));
+    let others = discrepancies(&app, &summary["id"], "").await;
+    assert_eq!(others.len(), 1);
+    assert_eq!(others[0]["bank"]["line_no"], 4);
+    assert_eq!(
+        matched.len() + others.len(),
+        3,
+        "every statement line is either a matched entry or a discrepancy"
+    );
+}
+
+async fn an_order_keeps_the_kinds_of_its_items_for_reconciliation(backend: Backend) {
+    // The run reads an order's kinds from the order (migration 0010), not from its items.
+    let app = app_with_banks(backend).await;
+    let fee_only = json!({"dossier_code": "000.00.12.H29-2", "procedure_code": "1.001234",
+        "procedure_name": "Cấp giấy phép xây dựng", "agency_code": AGENCY,
+        "payer": {"name": "Nguyễn Văn A"},
+        "items": [{"kind": "fee", "code": "PTD", "name": "Phí thẩm định", "amount": "500000"},
+                  {"kind": "service", "code": "BC", "name": "Bưu chính", "amount": "30000"}],
+        "return_url": "https://portal.example.gov.vn/dossiers/2"});
+    let two: Value = app
+        .create_order("000.00.12.H29-1", &order_body("000.00.12.H29-1"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let other: Value = app
+        .create_order("000.00.12.H29-2", &fee_only)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let kinds = |id: &Value| {
+        format!(
+            "select cast(item_kinds as text) from orders where id = '{}'",
+            id.as_str().unwrap()
+        )
+    };
+    assert_eq!(
+        scalar(&app, &kinds(&two["id"])).await,
+        "3",
+        "charge and fee"
+    );
+    assert_eq!(
+        scalar(&app, &kinds(&other["id"])).await,
+        "5",
+        "fee and service"
+    );
 }

@@ -22,7 +22,7 @@ pub use payments::{
     PaymentLookup, PaymentOrder, RefundOrder, RefundReceipt,
 };
 pub use signed::{sign_headers, verify_signed, Reply, SignedHeaders};
-pub use statement::parse_statement;
+pub use statement::{each_statement_line, parse_statement};
 
 /// Where payments are created (vcb.md §1): `POST {base}` + this.
 pub const PAYMENTS_PATH: &str = "/v1/payments";

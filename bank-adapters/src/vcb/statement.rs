@@ -2,7 +2,7 @@
 
 use chrono::DateTime;
 
-use crate::statement::{non_empty, parse_csv_statement, parse_vnd, require};
+use crate::statement::{each_csv_line, non_empty, parse_csv_statement, parse_vnd, require};
 use crate::{BankCode, LineKind, LineStatus, StatementError, StatementLine};
 
 const HEADER: [&str; 9] = [
@@ -23,6 +23,14 @@ const HEADER: [&str; 9] = [
 /// amount or a currency other than VND rejects the file.
 pub fn parse_statement(file: &[u8]) -> Result<Vec<StatementLine>, StatementError> {
     parse_csv_statement(file, &HEADER, parse_line)
+}
+
+/// [`parse_statement`], each line handed to `emit` as it is parsed.
+pub fn each_statement_line(
+    file: &[u8],
+    emit: impl FnMut(StatementLine),
+) -> Result<(), StatementError> {
+    each_csv_line(file, &HEADER, parse_line, emit)
 }
 
 fn parse_line(line: usize, fields: &[String; 9]) -> Result<StatementLine, StatementError> {

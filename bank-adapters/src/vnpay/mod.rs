@@ -22,7 +22,7 @@ pub use order_info::sanitize_order_info;
 pub use pay::{payment_url, Locale, PaymentRequest};
 pub use querydr::{querydr_body, verify_querydr_response, QueryDrAnswer, QueryDrRequest};
 pub use refund::{refund_body, verify_refund_response, RefundAnswer, RefundKind, RefundRequest};
-pub use statement::parse_statement;
+pub use statement::{each_statement_line, parse_statement};
 
 /// The reference statement's path (PayHub's layout, not VNPAY's: vnpay.md §4 says VNPAY has no
 /// statement API), beside the merchant API on the same host.

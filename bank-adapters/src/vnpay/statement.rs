@@ -2,7 +2,7 @@
 //! contract's real layout replaces this file alone).
 
 use super::wire::amount_from_x100;
-use crate::statement::{non_empty, parse_csv_statement, require};
+use crate::statement::{each_csv_line, non_empty, parse_csv_statement, require};
 use crate::{compact_time, BankCode, LineKind, LineStatus, StatementError, StatementLine};
 
 const HEADER: [&str; 9] = [
@@ -22,6 +22,14 @@ const HEADER: [&str; 9] = [
 /// number of đồng rejects the file: PayHub never rounds.
 pub fn parse_statement(file: &[u8]) -> Result<Vec<StatementLine>, StatementError> {
     parse_csv_statement(file, &HEADER, parse_line)
+}
+
+/// [`parse_statement`], each line handed to `emit` as it is parsed.
+pub fn each_statement_line(
+    file: &[u8],
+    emit: impl FnMut(StatementLine),
+) -> Result<(), StatementError> {
+    each_csv_line(file, &HEADER, parse_line, emit)
 }
 
 fn parse_line(line: usize, fields: &[String; 9]) -> Result<StatementLine, StatementError> {

@@ -284,12 +284,7 @@ impl Known {
         let Some(settings) = self.vnpay_settings.get(row.agency_code.as_str()) else {
             return Ok(None);
         };
-        let kinds: Vec<FeeKind> = row
-            .by_kind
-            .iter()
-            .filter(|(_, v)| *v > 0)
-            .map(|(k, _)| *k)
-            .collect();
+        let kinds: Vec<FeeKind> = plan::kinds(row).collect();
         let procedure = Some(row.procedure_code.as_str());
         let terminal = single_account(settings, &kinds, procedure, row.created_at)
             .and_then(|s| s.terminal_code.clone());

@@ -7,8 +7,15 @@ use chrono::{DateTime, Utc};
 
 use super::{order_status, ImportContext, Known};
 use crate::cutover::file::{BankAttempt, LegacyPayment, LegacyState};
+use crate::domain::agency::FeeKind;
 use crate::domain::bank::BankCode;
+use crate::store::orders::kinds_mask;
 use crate::store::{on_tx, StoreError, Tx};
+
+/// The kinds of item a row has (the amounts it gives per kind that are not 0).
+pub(super) fn kinds(row: &LegacyPayment) -> impl Iterator<Item = FeeKind> + '_ {
+    row.by_kind.iter().filter(|(_, v)| *v > 0).map(|(k, _)| *k)
+}
 
 /// One value of a multi-row insert.
 #[derive(Debug, Clone)]
@@ -35,7 +42,7 @@ pub(super) struct Plan {
 
 const ORDER_COLUMNS: &str = "orders (id, agency_code, dossier_code, procedure_code, \
     procedure_name, payer_name, amount_vnd, refunded_vnd, status, return_url, created_by_key_id, \
-    expires_at, created_at, updated_at, paid_at)";
+    expires_at, created_at, updated_at, paid_at, item_kinds)";
 const ITEM_COLUMNS: &str = "order_items (order_id, position, kind, code, name, amount_vnd)";
 const LEGACY_COLUMNS: &str = "legacy_orders (order_id, partner_code, reference, confirm_url, \
     transaction_info, created_at, imported_at, beneficiary_account, beneficiary_bin)";
@@ -87,6 +94,8 @@ impl Plan {
             Time(row.created_at),
             Time(ctx.now),
             OptTime(row.paid_at),
+            // Written with every order (migration 0010): reconciliation reads the kinds here.
+            Int(kinds_mask(kinds(row)).into()),
         ]);
         let items = row.by_kind.iter().filter(|(_, v)| *v > 0);
         for (position, (kind, amount)) in items.enumerate() {
@@ -194,7 +203,7 @@ impl Plan {
     }
 
     pub(super) async fn write(self, tx: &mut Tx) -> Result<(), StoreError> {
-        insert(tx, ORDER_COLUMNS, 15, &self.orders).await?;
+        insert(tx, ORDER_COLUMNS, 16, &self.orders).await?;
         insert(tx, ITEM_COLUMNS, 6, &self.items).await?;
         insert(tx, LEGACY_COLUMNS, 9, &self.legacy).await?;
         let ids = insert_attempts(tx, &self.attempts).await?;

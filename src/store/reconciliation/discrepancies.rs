@@ -91,39 +91,46 @@ impl Store {
     }
 }
 
-/// Inserts one discrepancy of `run_id` in the transaction that finishes the run.
-pub(super) async fn insert_discrepancy(
+/// Rows per insert statement: 18 values each stays under SQLite's 32,766 bound variables.
+const ROWS_PER_INSERT: usize = 500;
+
+/// Inserts the discrepancies of `run_id` in the transaction that finishes the run, a batch of
+/// rows per statement rather than a round trip each.
+pub(super) async fn insert_discrepancies(
     tx: &mut Tx,
     run_id: i64,
-    d: &DiscrepancyFacts,
+    all: &[DiscrepancyFacts],
 ) -> Result<(), StoreError> {
-    on_tx!(tx, |c| sqlx::query(
-        "insert into discrepancies (run_id, class, agency_code, reference, bank_txn_id,
-           order_id, amount_vnd, line_no, bank_amount_vnd, bank_status, bank_at,
-           credited_account, payment_ref, payhub_amount_vnd, payhub_status, payhub_at,
-           expected_accounts, detail_json)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"
-    )
-    .bind(run_id)
-    .bind(&d.class)
-    .bind(d.agency_code.as_deref())
-    .bind(&d.reference)
-    .bind(d.bank_txn_id.as_deref())
-    .bind(d.order_id.as_deref())
-    .bind(d.amount_vnd)
-    .bind(d.line_no)
-    .bind(d.bank_amount_vnd)
-    .bind(d.bank_status.as_deref())
-    .bind(d.bank_at)
-    .bind(d.credited_account.as_deref())
-    .bind(d.payment_ref.as_deref())
-    .bind(d.payhub_amount_vnd)
-    .bind(d.payhub_status.as_deref())
-    .bind(d.payhub_at)
-    .bind(d.expected_accounts.as_deref())
-    .bind(&d.detail_json)
-    .execute(c)
-    .await
-    .map(|_| ())?);
+    for chunk in all.chunks(ROWS_PER_INSERT) {
+        on_tx!(tx, |c| {
+            let mut insert = sqlx::QueryBuilder::new(
+                "insert into discrepancies (run_id, class, agency_code, reference, bank_txn_id,
+                   order_id, amount_vnd, line_no, bank_amount_vnd, bank_status, bank_at,
+                   credited_account, payment_ref, payhub_amount_vnd, payhub_status, payhub_at,
+                   expected_accounts, detail_json) ",
+            );
+            insert.push_values(chunk, |mut row, d| {
+                row.push_bind(run_id)
+                    .push_bind(&d.class)
+                    .push_bind(d.agency_code.as_deref())
+                    .push_bind(&d.reference)
+                    .push_bind(d.bank_txn_id.as_deref())
+                    .push_bind(d.order_id.as_deref())
+                    .push_bind(d.amount_vnd)
+                    .push_bind(d.line_no)
+                    .push_bind(d.bank_amount_vnd)
+                    .push_bind(d.bank_status.as_deref())
+                    .push_bind(d.bank_at)
+                    .push_bind(d.credited_account.as_deref())
+                    .push_bind(d.payment_ref.as_deref())
+                    .push_bind(d.payhub_amount_vnd)
+                    .push_bind(d.payhub_status.as_deref())
+                    .push_bind(d.payhub_at)
+                    .push_bind(d.expected_accounts.as_deref())
+                    .push_bind(&d.detail_json);
+            });
+            insert.build().execute(c).await.map(|_| ())
+        }?);
+    }
     Ok(())
 }

@@ -12,10 +12,13 @@ use crate::domain::bank::BankCode;
 use crate::store::StoreError;
 
 mod discrepancies;
+mod matched;
 mod records;
 mod runs;
 
-pub use records::{AccountRow, AttemptRecordRow, OrderKinds, PayhubSide, RefundRecordRow};
+pub use matched::{MatchedBatch, MatchedBatches, MatchedEntryRef};
+
+pub use records::{AccountRow, AttemptRecordRow, RecordRow, RefundRecordRow};
 
 /// How a run got its statement.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -134,6 +137,22 @@ pub struct DiscrepancyFacts {
     pub payhub_at: Option<DateTime<Utc>>,
     pub expected_accounts: Option<String>,
     pub detail_json: String,
+}
+
+/// A matched entry of a run, as stored in batches: the bank's line (absent for a record no line
+/// took, such as an abandoned attempt) and PayHub's record it matched (absent for a failed line
+/// PayHub has no record of).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MatchedEntry {
+    pub line_no: Option<i32>,
+    pub bank_txn_id: Option<String>,
+    pub reference: String,
+    pub amount_vnd: i64,
+    pub bank_at: Option<DateTime<Utc>>,
+    pub credited_account: Option<String>,
+    pub payment_ref: Option<String>,
+    pub order_id: Option<String>,
+    pub agency_code: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]

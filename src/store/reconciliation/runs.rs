@@ -3,8 +3,8 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::discrepancies::insert_discrepancy;
-use super::{DiscrepancyFacts, NewRun, Run, RunFilter, RunSource, RunStatus, Total};
+use super::discrepancies::insert_discrepancies;
+use super::{DiscrepancyFacts, MatchedBatch, NewRun, Run, RunFilter, RunSource, RunStatus, Total};
 use crate::domain::bank::{bank_code, BankCode};
 use crate::store::rows::{parse_col, vnd};
 use crate::store::{on_tx, with_pool, Store, StoreError};
@@ -82,8 +82,8 @@ impl Store {
         Ok(id)
     }
 
-    /// Stores a run's totals and discrepancies and makes it its day's current run, all in one
-    /// transaction. Every run of the day is updated (not only the current one), so that two runs
+    /// Stores a run's totals, discrepancies and matched entries and makes it its day's current
+    /// run, all in one transaction. Every run of the day is updated (not only the current one), so that two runs
     /// finishing together on PostgreSQL queue on each other's rows instead of both becoming
     /// current.
     pub async fn finish_run(
@@ -92,6 +92,7 @@ impl Store {
         payhub_records: i32,
         totals: &[Total],
         discrepancies: &[DiscrepancyFacts],
+        matched: &[MatchedBatch],
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
@@ -109,8 +110,19 @@ impl Store {
             .await
             .map(|_| ())?);
         }
-        for d in discrepancies {
-            insert_discrepancy(&mut tx, run_id, d).await?;
+        insert_discrepancies(&mut tx, run_id, discrepancies).await?;
+        for (batch, m) in matched.iter().enumerate() {
+            on_tx!(&mut tx, |c| sqlx::query(
+                "insert into reconciliation_matched (run_id, batch, entries, body)
+                 values ($1, $2, $3, $4)"
+            )
+            .bind(run_id)
+            .bind(i32::try_from(batch).unwrap_or(i32::MAX))
+            .bind(m.entries)
+            .bind(&m.body)
+            .execute(c)
+            .await
+            .map(|_| ())?);
         }
         on_tx!(&mut tx, |c| sqlx::query(
             "update reconciliation_runs set is_current = false
