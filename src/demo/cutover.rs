@@ -124,6 +124,8 @@ fn at_bank(bank: BankCode, reference: &str, txn: Option<String>) -> Option<BankA
 
 /// Plays the night; `data` is where the export files are written.
 pub async fn rehearse(demo: &Demo, data: &Path) -> anyhow::Result<()> {
+    // On PostgreSQL (`--database-url`) nothing else has made the demo's folder.
+    std::fs::create_dir_all(data).with_context(|| format!("creating {}", data.display()))?;
     let vnpay = demo.banks_controls(BankCode::Vnpay);
     let config = &demo.state.config;
     let amount = Vnd::from_dong(FEE + CHARGE)?;

@@ -90,6 +90,11 @@ impl Store {
         dry_run: bool,
     ) -> Result<Vec<RowOutcome>, StoreError> {
         let mut tx = self.begin().await?;
+        if let Tx::Postgres(t) = &mut tx {
+            // A batch's lookup of a thousand keys is estimated dear enough for PostgreSQL to
+            // JIT-compile it, which took longer than running it, every batch (BENCHMARKS.md).
+            sqlx::query("set local jit = off").execute(&mut **t).await?;
+        }
         let mut known = Known::load(&mut tx, rows).await?;
         let mut plan = Plan::default();
         let mut outcomes = Vec::with_capacity(rows.len());
