@@ -13,7 +13,7 @@ pub use export::ExportedOrder;
 use plan::{values, Plan};
 
 use super::agencies::settings_tx;
-use super::{on_tx, Store, StoreError, Tx};
+use super::{Store, StoreError, Tx};
 use crate::cutover::file::{LegacyPayment, LegacyState};
 use crate::domain::agency::{single_account, BeneficiarySetting, FeeKind};
 use crate::domain::bank::BankCode;
@@ -158,7 +158,7 @@ impl Known {
             tuples(tx, rows.len(), 2)
         );
         let held: Vec<(String, String, i64, String, Option<String>)> =
-            fetch_texts(tx, &sql, &keys).await?;
+            fetch_texts(tx, &sql, &keys, 2).await?;
         for (partner, reference, amount, status, txn_id) in held {
             let status = OrderStatus::parse(&status)
                 .ok_or_else(|| StoreError::Corrupt(format!("orders.status {status}")))?;
@@ -174,7 +174,7 @@ impl Known {
             "select code, name from agencies where code in ({})",
             tuples(tx, agencies.len(), 1)
         );
-        known.agency_names = fetch_texts(tx, &sql, &agencies)
+        known.agency_names = fetch_texts(tx, &sql, &agencies, 1)
             .await?
             .into_iter()
             .collect();
@@ -186,7 +186,7 @@ impl Known {
             "select reference from payment_attempts where reference in ({})",
             tuples(tx, refs.len(), 1)
         );
-        let found: Vec<(String,)> = fetch_texts(tx, &sql, &refs).await?;
+        let found: Vec<(String,)> = fetch_texts(tx, &sql, &refs, 1).await?;
         known.bank_refs = found.into_iter().map(|(r,)| r).collect();
         let txns: Vec<String> = rows
             .iter()
@@ -200,7 +200,7 @@ impl Known {
              join payments p on p.bank = k.bank and p.bank_txn_id = k.txn",
             tuples(tx, txns.len() / 2, 2)
         );
-        known.txn_ids = fetch_texts(tx, &sql, &txns).await?.into_iter().collect();
+        known.txn_ids = fetch_texts(tx, &sql, &txns, 2).await?.into_iter().collect();
         let dossiers: Vec<String> = rows
             .iter()
             .filter(|r| r.state == LegacyState::Started)
@@ -212,7 +212,7 @@ impl Known {
                on o.agency_code = k.agency and o.dossier_code = k.dossier and o.status = 'pending'",
             tuples(tx, dossiers.len() / 2, 2)
         );
-        known.open_dossiers = fetch_texts(tx, &sql, &dossiers)
+        known.open_dossiers = fetch_texts(tx, &sql, &dossiers, 2)
             .await?
             .into_iter()
             .collect();
@@ -373,8 +373,16 @@ pub fn order_status(state: LegacyState) -> OrderStatus {
 /// `values ($1, $2), ($3, $4), …`: `n` tuples of `width` placeholders, as a subquery or a `with`
 /// table joined on an index (SQLite scans the whole table for `(a, b) in (values …)`, which made
 /// a million-row import quadratic). A query with no tuples is not run.
+/// On PostgreSQL the table is one array per column (`unnest`), so the statement stays the same
+/// short text whatever the batch holds.
 fn tuples(tx: &Tx, n: usize, width: usize) -> String {
-    format!("values {}", values(tx, n, width))
+    match tx {
+        Tx::Postgres(_) => {
+            let arrays: Vec<String> = (1..=width).map(|i| format!("${i}::text[]")).collect();
+            format!("select * from unnest({})", arrays.join(", "))
+        }
+        Tx::Sqlite(..) => format!("values {}", values(n, width)),
+    }
 }
 
 fn unique<'a>(items: impl Iterator<Item = &'a str>) -> Vec<String> {
@@ -382,7 +390,13 @@ fn unique<'a>(items: impl Iterator<Item = &'a str>) -> Vec<String> {
     set.into_iter().map(str::to_owned).collect()
 }
 
-async fn fetch_texts<T>(tx: &mut Tx, sql: &str, binds: &[String]) -> Result<Vec<T>, StoreError>
+/// Runs a query of `tuples(…, width)`, `binds` being its rows one after the other.
+async fn fetch_texts<T>(
+    tx: &mut Tx,
+    sql: &str,
+    binds: &[String],
+    width: usize,
+) -> Result<Vec<T>, StoreError>
 where
     T: Send + Unpin,
     T: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>,
@@ -391,11 +405,20 @@ where
     if binds.is_empty() {
         return Ok(Vec::new());
     }
-    Ok(on_tx!(tx, |c| {
-        let mut q = sqlx::query_as(sql);
-        for b in binds {
-            q = q.bind(b);
+    Ok(match tx {
+        Tx::Postgres(t) => {
+            let mut q = sqlx::query_as(sql);
+            for c in 0..width {
+                q = q.bind(binds.iter().skip(c).step_by(width).collect::<Vec<_>>());
+            }
+            q.fetch_all(&mut **t).await?
         }
-        q.fetch_all(c).await?
-    }))
+        Tx::Sqlite(t, _) => {
+            let mut q = sqlx::query_as(sql);
+            for b in binds {
+                q = q.bind(b);
+            }
+            q.fetch_all(&mut **t).await?
+        }
+    })
 }

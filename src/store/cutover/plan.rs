@@ -10,7 +10,7 @@ use crate::cutover::file::{BankAttempt, LegacyPayment, LegacyState};
 use crate::domain::agency::FeeKind;
 use crate::domain::bank::BankCode;
 use crate::store::orders::kinds_mask;
-use crate::store::{on_tx, StoreError, Tx};
+use crate::store::{StoreError, Tx};
 
 /// The kinds of item a row has (the amounts it gives per kind that are not 0).
 pub(super) fn kinds(row: &LegacyPayment) -> impl Iterator<Item = FeeKind> + '_ {
@@ -220,7 +220,7 @@ impl Plan {
     }
 }
 
-/// Binds each value in turn (a macro: the query's type differs per backend inside `on_tx!`).
+/// Binds each value in turn (a macro: `query` and `query_as` are different types).
 macro_rules! bind_all {
     ($query:expr, $vals:expr) => {{
         let mut q = $query;
@@ -237,21 +237,67 @@ macro_rules! bind_all {
     }};
 }
 
-/// Rows per insert statement: well under SQLite's 32,766 and PostgreSQL's 65,535 parameters.
+/// PostgreSQL's bulk path: one array per column and `select * from unnest($1::text[], …)`, so a
+/// batch is one short statement per table whatever its rows, instead of statements of thousands
+/// of parameters to parse and plan (BENCHMARKS.md, issue 16).
+fn unnest(vals: &[Val], width: usize) -> String {
+    let arrays: Vec<String> = vals[..width]
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let ty = match v {
+                Val::Text(_) | Val::OptText(_) => "text",
+                Val::Int(_) => "int8",
+                Val::Time(_) | Val::OptTime(_) => "timestamptz",
+            };
+            format!("${}::{ty}[]", i + 1)
+        })
+        .collect();
+    format!("select * from unnest({})", arrays.join(", "))
+}
+
+/// Binds column `c` of rows of `width` values as one array (the column's type is its first
+/// value's: every row of a table is planned by the same code). A macro for the same reason as
+/// `bind_all!`: `query` and `query_as` are different types.
+macro_rules! bind_columns {
+    ($query:expr, $vals:expr, $width:expr) => {{
+        let (mut q, vals, width): (_, &[Val], usize) = ($query, $vals, $width);
+        for c in 0..width {
+            let column = vals.iter().skip(c).step_by(width);
+            q = match &vals[c] {
+                Val::Text(_) | Val::OptText(_) => q.bind(column.map(Val::text).collect::<Vec<_>>()),
+                Val::Int(_) => q.bind(column.map(Val::int).collect::<Vec<_>>()),
+                Val::Time(_) | Val::OptTime(_) => q.bind(column.map(Val::time).collect::<Vec<_>>()),
+            };
+        }
+        q
+    }};
+}
+
+/// Rows per insert statement on SQLite: well under its 32,766 parameters.
 const ROWS_PER_INSERT: usize = 500;
 
+/// Inserts rows of `width` values into `table` (its name and columns).
 async fn insert(tx: &mut Tx, table: &str, width: usize, vals: &[Val]) -> Result<(), StoreError> {
-    for chunk in vals.chunks(width * ROWS_PER_INSERT) {
-        let sql = format!(
-            "insert into {table} values {}",
-            values(tx, chunk.len() / width, width)
-        );
-        on_tx!(tx, |c| {
-            bind_all!(sqlx::query(&sql), chunk)
-                .execute(c)
-                .await
-                .map(|r| r.rows_affected())?
-        });
+    if vals.is_empty() {
+        return Ok(());
+    }
+    match tx {
+        Tx::Postgres(t) => {
+            let sql = format!("insert into {table} {}", unnest(vals, width));
+            bind_columns!(sqlx::query(&sql), vals, width)
+                .execute(&mut **t)
+                .await?;
+        }
+        Tx::Sqlite(t, _) => {
+            for chunk in vals.chunks(width * ROWS_PER_INSERT) {
+                let rows = values(chunk.len() / width, width);
+                let sql = format!("insert into {table} values {rows}");
+                bind_all!(sqlx::query(&sql), chunk)
+                    .execute(&mut **t)
+                    .await?;
+            }
+        }
     }
     Ok(())
 }
@@ -260,38 +306,65 @@ async fn insert(tx: &mut Tx, table: &str, width: usize, vals: &[Val]) -> Result<
 async fn insert_attempts(tx: &mut Tx, vals: &[Val]) -> Result<HashMap<String, i64>, StoreError> {
     const WIDTH: usize = 15;
     let mut ids = HashMap::with_capacity(vals.len() / WIDTH);
-    for chunk in vals.chunks(WIDTH * ROWS_PER_INSERT) {
-        let sql = format!(
-            "insert into {ATTEMPT_COLUMNS} values {} returning reference, id",
-            values(tx, chunk.len() / WIDTH, WIDTH)
-        );
-        let rows: Vec<(String, i64)> = on_tx!(tx, |c| {
-            bind_all!(sqlx::query_as(&sql), chunk).fetch_all(c).await?
-        });
-        ids.extend(rows);
+    if vals.is_empty() {
+        return Ok(ids);
+    }
+    let returning = "returning reference, id";
+    match tx {
+        Tx::Postgres(t) => {
+            let sql = format!(
+                "insert into {ATTEMPT_COLUMNS} {} {returning}",
+                unnest(vals, WIDTH)
+            );
+            let rows: Vec<(String, i64)> = bind_columns!(sqlx::query_as(&sql), vals, WIDTH)
+                .fetch_all(&mut **t)
+                .await?;
+            ids.extend(rows);
+        }
+        Tx::Sqlite(t, _) => {
+            for chunk in vals.chunks(WIDTH * ROWS_PER_INSERT) {
+                let rows = values(chunk.len() / WIDTH, WIDTH);
+                let sql = format!("insert into {ATTEMPT_COLUMNS} values {rows} {returning}");
+                let rows: Vec<(String, i64)> = bind_all!(sqlx::query_as(&sql), chunk)
+                    .fetch_all(&mut **t)
+                    .await?;
+                ids.extend(rows);
+            }
+        }
     }
     Ok(ids)
 }
 
-/// `($1, $2, …), …` on PostgreSQL, `(?, ?, …), …` on SQLite: the placeholders of `n` rows of
-/// `width` values. SQLite looks each numbered parameter's name up in a list as long as the
-/// statement's parameters (`sqlite3_bind_parameter_name`, which sqlx calls for every bind), so a
-/// statement of thousands of `$n` spent its time there; plain `?` are bound by position.
-pub(super) fn values(tx: &Tx, n: usize, width: usize) -> String {
-    let numbered = matches!(tx, Tx::Postgres(_));
-    let mut out = String::with_capacity(n * width * 6);
-    for row in 0..n {
-        out.push_str(if row == 0 { "(" } else { ", (" });
-        for col in 0..width {
-            if col > 0 {
-                out.push_str(", ");
-            }
-            match numbered {
-                true => out.push_str(&format!("${}", row * width + col + 1)),
-                false => out.push('?'),
-            }
+/// `(?, ?, …), …`: the placeholders of `n` rows of `width` values (SQLite's path). SQLite looks
+/// each numbered parameter's name up in a list as long as the statement's parameters
+/// (`sqlite3_bind_parameter_name`, which sqlx calls for every bind), so a statement of thousands
+/// of `$n` spent its time there; plain `?` are bound by position.
+pub(super) fn values(n: usize, width: usize) -> String {
+    let row = format!("({})", vec!["?"; width].join(", "));
+    vec![row; n].join(", ")
+}
+
+impl Val {
+    fn text(&self) -> Option<&str> {
+        match self {
+            Val::Text(s) => Some(s),
+            Val::OptText(s) => s.as_deref(),
+            _ => None,
         }
-        out.push(')');
     }
-    out
+
+    fn int(&self) -> Option<i64> {
+        match self {
+            Val::Int(i) => Some(*i),
+            _ => None,
+        }
+    }
+
+    fn time(&self) -> Option<DateTime<Utc>> {
+        match self {
+            Val::Time(t) => Some(*t),
+            Val::OptTime(t) => *t,
+            _ => None,
+        }
+    }
 }
