@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use chrono::{DateTime, Duration, Utc};
+use futures_util::{stream, StreamExt};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::file::{parse_row, ColumnMap, LegacyPayment, LegacyState, COLUMNS};
@@ -18,6 +19,7 @@ use crate::store::Store;
 /// Rows per transaction: large enough that a million rows take a thousand commits, small
 /// enough that a refused batch is quick to retry row by row.
 const BATCH_ROWS: usize = 1000;
+const BATCHES_IN_FLIGHT: usize = 2;
 
 /// How long an in-flight payment stays payable after the import: the orders' default expiry.
 const IN_FLIGHT_FOR: Duration = Duration::minutes(30);
@@ -101,30 +103,62 @@ pub async fn import_file(
         .with_context(|| format!("reading {}", file.display()))?;
     let header = reader.headers()?.clone();
     let mut refused = Refused::create(&refused_path(file), &header)?;
-    let columns = ColumnMap::new(&header);
+    let batches = Batches {
+        records: reader.into_records(),
+        columns: ColumnMap::new(&header),
+        bar: bar.clone(),
+    };
+    // Batches in flight at once: on PostgreSQL each has a connection and a server process of its
+    // own, so the server's work (most of an import's) runs on two cores while the next batch is
+    // read. Two batches that meet on a unique key are serialized by the key: the second waits,
+    // fails, and is retried row by row after the first committed (`Store::import_legacy`).
+    let mut results = stream::iter(batches)
+        .map(|batch| async {
+            let outcomes = import_batch(store, &ctx, &batch, dry_run).await;
+            (batch, outcomes)
+        })
+        .buffered(BATCHES_IN_FLIGHT);
     let mut summary = ImportSummary::default();
-    let mut batch: Vec<Read> = Vec::with_capacity(BATCH_ROWS);
-    for record in reader.records() {
-        let read = match (record, &columns) {
-            (Ok(record), Ok(map)) => Read::new(parse_row(map.fields(&record)), record),
-            (Ok(record), Err(reason)) => Read::new(Err(reason.clone()), record),
-            // Bytes that are not UTF-8: refused alone, its neighbours unaffected.
-            (Err(e), _) => Read {
-                line: e.position().map_or(0, |p| p.line()),
-                record: csv::StringRecord::new(),
-                row: Err(e.to_string()),
-            },
-        };
-        bar.set_position(read.record.position().map_or(0, |p| p.byte()));
-        batch.push(read);
-        if batch.len() == BATCH_ROWS {
-            import_batch(store, &ctx, &mut batch, dry_run, &mut refused, &mut summary).await?;
-        }
+    while let Some((batch, outcomes)) = results.next().await {
+        record(&batch, outcomes?, &mut refused, &mut summary)?;
     }
-    import_batch(store, &ctx, &mut batch, dry_run, &mut refused, &mut summary).await?;
     refused.finish()?;
     bar.finish_and_clear();
     Ok(summary)
+}
+
+/// The file's rows, `BATCH_ROWS` at a time.
+struct Batches {
+    records: csv::StringRecordsIntoIter<std::fs::File>,
+    columns: Result<ColumnMap, String>,
+    bar: ProgressBar,
+}
+
+impl Iterator for Batches {
+    type Item = Vec<Read>;
+
+    fn next(&mut self) -> Option<Vec<Read>> {
+        let mut batch = Vec::with_capacity(BATCH_ROWS);
+        for record in self.records.by_ref() {
+            let read = match (record, &self.columns) {
+                (Ok(record), Ok(map)) => Read::new(parse_row(map.fields(&record)), record),
+                (Ok(record), Err(reason)) => Read::new(Err(reason.clone()), record),
+                // Bytes that are not UTF-8: refused alone, its neighbours unaffected.
+                (Err(e), _) => Read {
+                    line: e.position().map_or(0, |p| p.line()),
+                    record: csv::StringRecord::new(),
+                    row: Err(e.to_string()),
+                },
+            };
+            self.bar
+                .set_position(read.record.position().map_or(0, |p| p.byte()));
+            batch.push(read);
+            if batch.len() == BATCH_ROWS {
+                break;
+            }
+        }
+        (!batch.is_empty()).then_some(batch)
+    }
 }
 
 /// One row as read: rows refused while reading stay in their batch, so the refused file keeps
@@ -142,23 +176,29 @@ impl Read {
     }
 }
 
+/// The outcome of each row of `batch` that was read whole, in order.
 async fn import_batch(
     store: &Store,
     ctx: &ImportContext,
-    batch: &mut Vec<Read>,
+    batch: &[Read],
     dry_run: bool,
-    refused: &mut Refused,
-    summary: &mut ImportSummary,
-) -> anyhow::Result<()> {
-    if batch.is_empty() {
-        return Ok(());
-    }
+) -> anyhow::Result<Vec<RowOutcome>> {
     let rows: Vec<LegacyPayment> = batch
         .iter()
         .filter_map(|read| read.row.as_ref().ok().cloned())
         .collect();
-    let mut outcomes = store.import_legacy(&rows, ctx, dry_run).await?.into_iter();
-    for read in batch.iter() {
+    Ok(store.import_legacy(&rows, ctx, dry_run).await?)
+}
+
+/// Counts a batch's outcomes and writes its refused rows, in the file's order.
+fn record(
+    batch: &[Read],
+    outcomes: Vec<RowOutcome>,
+    refused: &mut Refused,
+    summary: &mut ImportSummary,
+) -> anyhow::Result<()> {
+    let mut outcomes = outcomes.into_iter();
+    for read in batch {
         let outcome = match &read.row {
             Ok(_) => outcomes.next().context("an outcome for every row")?,
             Err(reason) => RowOutcome::Refused(reason.clone()),
@@ -168,7 +208,6 @@ async fn import_batch(
         }
         summary.count(&outcome);
     }
-    batch.clear();
     Ok(())
 }
 

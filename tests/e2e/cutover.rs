@@ -28,6 +28,7 @@ on_both_backends!(
     query_and_get_bill_answer_for_an_imported_paid_payment,
     in_flight_payments_finish_in_payhub_once_and_the_day_reconciles_as_one,
     the_export_of_an_import_gives_back_its_rows_and_a_checksum_line,
+    a_row_repeated_in_a_batch_imported_at_the_same_time_is_taken_once,
 );
 
 const HEADER: &str = "MaDoiTac,MaThamChieu,MaHoSo,MaDonVi,MaTTHC,SoTien,Phi,LePhi,KhoanKhac,\
@@ -322,6 +323,47 @@ async fn rows_that_contradict_payhub_or_are_malformed_are_refused_with_their_rea
         refused[1].last().unwrap(),
         "the file has no column MaThamChieu"
     );
+    app.stop().await.unwrap();
+}
+
+/// Batches are imported two at a time: a row the file repeats in the next batch meets its first
+/// copy before or after that commits, and is `unchanged` (or refused for what it contradicts)
+/// either way, never imported twice nor refused for the wrong reason.
+async fn a_row_repeated_in_a_batch_imported_at_the_same_time_is_taken_once(backend: Backend) {
+    let partner = Partner::start(&[]).await;
+    let app = app_with(backend, &partner).await;
+    let template = Row::new("TPL", "thanh-cong", "VCB")
+        .at_bank("BTPL")
+        .paid("TTPL", 30)
+        .line(&app);
+    let row = |i: usize| template.replace("TPL", &format!("R{i:04}"));
+    let mut lines: Vec<String> = (0..2000).map(row).collect();
+    // The second batch of 1,000 rows repeats the first batch's R0005 and contradicts its R0006.
+    lines.insert(1000, row(5));
+    let other_amount = row(6).replace(",650000,500000,150000,", ",700000,550000,150000,");
+    lines.insert(1001, other_amount);
+    let extra: Vec<&str> = lines.iter().map(String::as_str).collect();
+    let dir = tempdir();
+    let file = write_export(&app, &dir, "twice.csv", &[], &extra);
+
+    let summary = import(&app, &file, false).await;
+    assert_eq!(
+        summary.to_string(),
+        "imported 2000: in-flight 0, paid 2000, failed 0, refunded 0; unchanged 1; refused 1"
+    );
+    let refused = read_csv(&refused_path(&file));
+    assert_eq!(refused.len(), 2, "{refused:?}");
+    assert_eq!(refused[1][1], "R0006");
+    assert!(
+        refused[1]
+            .last()
+            .unwrap()
+            .starts_with("SoTien 700000 but PayHub holds 650000"),
+        "{:?}",
+        refused[1]
+    );
+    assert_eq!(count(&app, "select count(*) from orders").await, 2000);
+    assert_eq!(count(&app, "select count(*) from payments").await, 2000);
     app.stop().await.unwrap();
 }
 

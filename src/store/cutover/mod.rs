@@ -64,22 +64,36 @@ impl Store {
                 tracing::warn!(error = %e, "an import batch was refused; importing row by row");
                 let mut outcomes = Vec::with_capacity(rows.len());
                 for row in rows {
-                    outcomes.push(
-                        match self
-                            .import_batch(std::slice::from_ref(row), ctx, dry_run)
-                            .await
-                        {
-                            Ok(mut one) => one.remove(0),
-                            Err(e) if refused_by_database(&e) => {
-                                RowOutcome::Refused(format!("the database refused it: {e}"))
-                            }
-                            Err(e) => return Err(e),
-                        },
-                    );
+                    outcomes.push(self.import_row(row, ctx, dry_run).await?);
                 }
                 Ok(outcomes)
             }
             other => other,
+        }
+    }
+
+    /// One row in its own transaction. A row refused by the database is tried once more: when
+    /// it met a row a concurrent batch had not yet committed, it waited for that commit, and
+    /// the second try sees the row (`unchanged`, or refused for what it contradicts).
+    async fn import_row(
+        &self,
+        row: &LegacyPayment,
+        ctx: &ImportContext,
+        dry_run: bool,
+    ) -> Result<RowOutcome, StoreError> {
+        let mut tried = false;
+        loop {
+            match self
+                .import_batch(std::slice::from_ref(row), ctx, dry_run)
+                .await
+            {
+                Ok(mut one) => return Ok(one.remove(0)),
+                Err(e) if refused_by_database(&e) && !tried => tried = true,
+                Err(e) if refused_by_database(&e) => {
+                    return Ok(RowOutcome::Refused(format!("the database refused it: {e}")))
+                }
+                Err(e) => return Err(e),
+            }
         }
     }
 
@@ -90,10 +104,22 @@ impl Store {
         dry_run: bool,
     ) -> Result<Vec<RowOutcome>, StoreError> {
         let mut tx = self.begin().await?;
-        if let Tx::Postgres(t) = &mut tx {
+        match &mut tx {
             // A batch's lookup of a thousand keys is estimated dear enough for PostgreSQL to
             // JIT-compile it, which took longer than running it, every batch (BENCHMARKS.md).
-            sqlx::query("set local jit = off").execute(&mut **t).await?;
+            // Nor does a batch wait for its commit to reach the disk: a crash loses at most the
+            // last batches, which the import, run again, writes then (it is idempotent).
+            Tx::Postgres(t) => {
+                let sql = "set local jit = off; set local synchronous_commit = off";
+                _ = sqlx::raw_sql(sql).execute(&mut **t).await?
+            }
+            // The import's lookups and inserts touch every index of six tables: with SQLite's
+            // default 2 MB page cache, each batch read the same pages again through the kernel.
+            Tx::Sqlite(t, _) => {
+                _ = sqlx::query("pragma cache_size = -65536")
+                    .execute(&mut **t)
+                    .await?
+            }
         }
         let mut known = Known::load(&mut tx, rows).await?;
         let mut plan = Plan::default();
