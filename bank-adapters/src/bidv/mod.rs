@@ -10,6 +10,7 @@ use chrono::{DateTime, FixedOffset};
 
 mod bills;
 mod codes;
+mod credits;
 mod inquiry;
 mod notify;
 mod refunds;
@@ -21,6 +22,9 @@ pub mod wire;
 pub use bills::{
     query_body, register_body, verify_query_reply, verify_register_reply, Bill, BillQuery,
     Registration,
+};
+pub use credits::{
+    credit_body, credit_reply, sanitize_content, verify_credit, CREDITS_CALLBACK_PATH,
 };
 pub use codes::{InquiryCode, NotifyCode, RegisterCode, ReplyCode};
 pub use inquiry::{verify_inquiry, Inquiry, InquiryReply};
