@@ -13,6 +13,7 @@ use super::entries;
 use super::input::{account_history, business_day, engine_line, engine_record, record_window};
 use super::progress::Progress;
 use super::recover::recover_missing;
+use super::transfers::Transfers;
 use crate::app::AppState;
 use crate::domain::bank::BankCode;
 use crate::store::reconciliation::{DiscrepancyFacts, MatchedBatch, NewRun, RunSource, Total};
@@ -79,7 +80,8 @@ pub async fn reconcile_statement(
         side
     };
     let (parsed, side) = tokio::join!(parsing, reading);
-    let (file_sha256, lines) = parsed??;
+    let (file_sha256, (mut lines, transfers)) = parsed??;
+    super::transfers::name_orders(app, &mut lines, transfers).await?;
     let new = NewRun {
         bank,
         date,
@@ -116,10 +118,12 @@ fn parse(
     file: Vec<u8>,
     estimate: usize,
     progress: &dyn Progress,
-) -> Result<Vec<reconciliation::StatementLine>, StatementError> {
+) -> Result<(Vec<reconciliation::StatementLine>, Transfers), StatementError> {
     progress.stage("reading the statement", estimate as u64);
     let mut lines = Vec::with_capacity(estimate);
+    let mut transfers = Transfers::default();
     bank_adapters::each_statement_line(bank, &file, |line| {
+        transfers.note(lines.len(), &line);
         lines.push(engine_line(line));
         if lines.len() % 10_000 == 0 {
             progress.advance(10_000);
@@ -127,7 +131,7 @@ fn parse(
     })?;
     drop(file);
     check_day(date, &lines)?;
-    Ok(lines)
+    Ok((lines, transfers))
 }
 
 /// PayHub's records of the run's window, as the engine's, and the bank's account history.
