@@ -27,4 +27,5 @@ mod refunds;
 mod report_email;
 mod report_pages;
 mod sync;
+mod vietqr;
 mod volume;
