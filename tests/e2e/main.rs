@@ -28,4 +28,5 @@ mod report_email;
 mod report_pages;
 mod sync;
 mod vietqr;
+mod vietqr_recon;
 mod volume;
