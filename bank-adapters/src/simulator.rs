@@ -25,14 +25,12 @@ pub use faults::{Faults, FlushOrder, Posting};
 pub use handle::SimHandle;
 pub use ledger::{CallbackAttempt, CallbackLog, CallbackState, Refund, Transaction};
 pub use settings::{RetrySchedule, Settings, DEFAULT_RETRY_INTERVAL};
-pub use transfer::{
-    is_transfer, AppTransfer, BookedTransfer, TransferError, TRANSFER_CHANNEL,
-};
+pub use transfer::{is_transfer, AppTransfer, BookedTransfer, TransferError, TRANSFER_CHANNEL};
 
 pub(crate) use api_faults::{ApiFaultLayer, Signature};
 pub(crate) use csv::csv_row;
 pub(crate) use delivery::{Outcome, Outgoing};
 pub(crate) use handle::start;
 pub(crate) use ledger::TxnId;
-pub(crate) use transfer::{book as book_transfer, scan as scan_transfer};
 pub(crate) use page::{message_page, payment_page, ActionForm, PayAction, PaymentPage};
+pub(crate) use transfer::{book as book_transfer, scan as scan_transfer};

@@ -9,8 +9,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::Context;
 use bank_adapters::vcb::{self, PaymentLookup};
-use bank_adapters::vnpay::wire::{amount_x100, canonical_query, secure_hash};
 use bank_adapters::vietqr::Credit;
+use bank_adapters::vnpay::wire::{amount_x100, canonical_query, secure_hash};
 use bank_adapters::{BankCode, Vnd};
 use chrono::{FixedOffset, Utc};
 use serde_json::json;
@@ -220,7 +220,10 @@ pub fn sign_success(attempt: &PendingAttempt, seq: usize) -> SignedCallback {
             currency_is_vnd: true,
             bank_txn_id: format!("FTQ{}{seq:09}", now.format("%y%j")),
             credited_at: now,
-            content: format!("MBVCB.{seq}.PH {}.Nguyen Van A chuyen tien", attempt.reference),
+            content: format!(
+                "MBVCB.{seq}.PH {}.Nguyen Van A chuyen tien",
+                attempt.reference
+            ),
             counterparty: None,
         });
         let headers = vcb::sign_headers(&vcb_merchant(), unix_now(), body.as_bytes());

@@ -130,7 +130,13 @@ pub async fn play_transfer(demo: &Demo, n: usize, t: &Transfer) -> anyhow::Resul
     let order = (demo.create_order(&dossier, &order_body(demo, &visit, &dossier))).await?;
     let id = order["id"].as_str().context("order id")?.to_owned();
     let page = demo.choose_bank(&id, "vietqr").await?;
-    let html = demo.client.get(demo.url(&page)).send().await?.text().await?;
+    let html = demo
+        .client
+        .get(demo.url(&page))
+        .send()
+        .await?
+        .text()
+        .await?;
     let payload = text_of(&html, "vietqr-payload").context("the code's payload")?;
     let reference = page.rsplit('/').next().unwrap_or_default().to_owned();
     let bank = demo.banks_controls(BANK);
@@ -146,7 +152,11 @@ pub async fn play_transfer(demo: &Demo, n: usize, t: &Transfer) -> anyhow::Resul
     form.extend(content.map(|c| ("content", c)));
     let url = format!("{}/sim/vietqr", demo.banks.vcb.base_url());
     let paid = demo.client.post(url).form(&form).send().await?;
-    ensure!(paid.status() == 200, "the app's transfer: {}", paid.status());
+    ensure!(
+        paid.status() == 200,
+        "the app's transfer: {}",
+        paid.status()
+    );
     let txn = paid.text().await?;
     let done = |all: &[bank_adapters::simulator::Transaction]| {
         all.iter().any(|x| {

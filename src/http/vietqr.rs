@@ -123,7 +123,11 @@ mod tests {
         let svg = qr_svg(payload);
         assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
         let code = QrCode::with_error_correction_level(payload.as_bytes(), EcLevel::M).unwrap();
-        let dark = code.to_colors().iter().filter(|c| **c == Color::Dark).count();
+        let dark = code
+            .to_colors()
+            .iter()
+            .filter(|c| **c == Color::Dark)
+            .count();
         assert_eq!(svg.matches("h1v1h-1z").count(), dark);
     }
 }

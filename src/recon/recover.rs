@@ -5,11 +5,11 @@
 
 use crate::app::AppState;
 use crate::banks::credits::statement_credit;
+use crate::banks::{query_attempt, BankCallError, QueryAnswer};
 use crate::domain::attempt::{Attempt, Channel};
 use crate::domain::bank::BankCode;
 use crate::domain::credit::CreditOutcome;
 use crate::domain::Vnd;
-use crate::banks::{query_attempt, BankCallError, QueryAnswer};
 use crate::store::payments::Applied;
 use crate::store::reconciliation::{Discrepancy, DiscrepancyFilter, ResolveError};
 use crate::store::StoreError;
@@ -107,7 +107,9 @@ async fn recover_transfer(
         ));
     };
     let Ok(amount) = Vnd::from_dong(amount) else {
-        return Ok(Recovery::LeftForStaff(format!("amount {amount} is not money")));
+        return Ok(Recovery::LeftForStaff(format!(
+            "amount {amount} is not money"
+        )));
     };
     let merchant = match attempt.bank {
         BankCode::Vcb => crate::banks::vcb::merchant(&app.config).map(|m| m.id.to_owned()),

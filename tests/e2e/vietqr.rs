@@ -32,7 +32,12 @@ pub(crate) const BIDV_AGENCY: &str = "000.00.12.H30";
 pub(crate) async fn vietqr_app(backend: Backend) -> TestApp {
     let app = spawn_app_with_banks(backend).await;
     app.seed_agency(AGENCY, "http://localhost:9/notify").await;
-    seed_agency_at(&app, BIDV_AGENCY, &[("bidv", "970418"), ("vnpay", "970436")]).await;
+    seed_agency_at(
+        &app,
+        BIDV_AGENCY,
+        &[("bidv", "970418"), ("vnpay", "970436")],
+    )
+    .await;
     app
 }
 
@@ -70,9 +75,17 @@ pub(crate) async fn choose_vietqr(app: &TestApp, dossier: &str, bank: &str) -> (
     body["agency_code"] = json!(agency_of(bank));
     let order: Value = app.create_order(dossier, &body).await.json().await.unwrap();
     let id = order["id"].as_str().unwrap().to_owned();
-    let page = app.client.get(app.url(&format!("/checkout/{id}"))).send().await.unwrap();
+    let page = app
+        .client
+        .get(app.url(&format!("/checkout/{id}")))
+        .send()
+        .await
+        .unwrap();
     let html = page.text().await.unwrap();
-    assert!(html.contains(r#"value="vietqr""#), "no VietQR choice: {html}");
+    assert!(
+        html.contains(r#"value="vietqr""#),
+        "no VietQR choice: {html}"
+    );
     let chosen = (app.client.post(app.url(&format!("/checkout/{id}"))))
         .form(&[("bank", "vietqr")])
         .send()
@@ -80,13 +93,18 @@ pub(crate) async fn choose_vietqr(app: &TestApp, dossier: &str, bank: &str) -> (
         .unwrap();
     assert_eq!(chosen.status(), 303, "{}", chosen.text().await.unwrap());
     let location = chosen.headers()["location"].to_str().unwrap().to_owned();
-    assert!(location.starts_with(&format!("/checkout/{id}/vietqr/")), "{location}");
+    assert!(
+        location.starts_with(&format!("/checkout/{id}/vietqr/")),
+        "{location}"
+    );
     (id, location)
 }
 
 /// The text of the element with `id` in `html`.
 pub(crate) fn element_text(html: &str, id: &str) -> String {
-    let start = html.find(&format!("id=\"{id}\"")).unwrap_or_else(|| panic!("no #{id}"));
+    let start = html
+        .find(&format!("id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no #{id}"));
     let start = start + html[start..].find('>').unwrap() + 1;
     let end = start + html[start..].find('<').unwrap();
     html[start..end].replace("&#x2f;", "/").trim().to_owned()
@@ -94,7 +112,15 @@ pub(crate) fn element_text(html: &str, id: &str) -> String {
 
 /// The QR page's payload (the text of `#vietqr-payload`).
 pub(crate) async fn payload_of(app: &TestApp, page: &str) -> String {
-    let html = app.client.get(app.url(page)).send().await.unwrap().text().await.unwrap();
+    let html = app
+        .client
+        .get(app.url(page))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     element_text(&html, "vietqr-payload")
 }
 
@@ -112,7 +138,11 @@ pub(crate) async fn pay_in_app(
     content: Option<&str>,
 ) -> String {
     let banks = app.banks.as_ref().unwrap();
-    let base = if bank == "bidv" { banks.bidv.base_url() } else { banks.vcb.base_url() };
+    let base = if bank == "bidv" {
+        banks.bidv.base_url()
+    } else {
+        banks.vcb.base_url()
+    };
     let mut form = vec![("payload", payload)];
     if let Some(content) = content {
         form.push(("content", content));
@@ -147,16 +177,33 @@ pub(crate) async fn credit_outcome(app: &TestApp, txn: &str) -> String {
 
 async fn a_citizen_pays_by_vietqr_from_the_checkout_page_to_the_receipt(backend: Backend) {
     let app = vietqr_app(backend).await;
-    for (n, (bank, bank_name)) in [("vcb", "Vietcombank"), ("bidv", "BIDV")].iter().enumerate() {
+    for (n, (bank, bank_name)) in [("vcb", "Vietcombank"), ("bidv", "BIDV")]
+        .iter()
+        .enumerate()
+    {
         let (id, page) = choose_vietqr(&app, &format!("000.00.12.H29-{n}"), bank).await;
-        let html = app.client.get(app.url(&page)).send().await.unwrap().text().await.unwrap();
+        let html = app
+            .client
+            .get(app.url(&page))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
         let reference = reference_of(&page);
         assert!(html.contains("<svg"), "the code is an image on the page");
         assert_eq!(element_text(&html, "vietqr-bank"), *bank_name);
         assert_eq!(element_text(&html, "vietqr-account"), test_account(bank));
-        assert_eq!(element_text(&html, "vietqr-content"), format!("PH {reference}"));
+        assert_eq!(
+            element_text(&html, "vietqr-content"),
+            format!("PH {reference}")
+        );
         assert!(element_text(&html, "vietqr-amount").starts_with("650.000"));
-        assert_eq!(element_text(&html, "state"), "Đang chờ tiền chuyển đến. Trang sẽ tự cập nhật khi ngân hàng báo có.");
+        assert_eq!(
+            element_text(&html, "state"),
+            "Đang chờ tiền chuyển đến. Trang sẽ tự cập nhật khi ngân hàng báo có."
+        );
         let payload = element_text(&html, "vietqr-payload");
         let code = bank_adapters::vietqr::parse_payload(&payload).unwrap();
         assert_eq!(code.account_no, test_account(bank));
@@ -171,12 +218,27 @@ async fn a_citizen_pays_by_vietqr_from_the_checkout_page_to_the_receipt(backend:
         assert_eq!(paid["payment"]["amount"], "650000");
         assert_eq!(credit_outcome(&app, &txn).await, "paid");
 
-        let html = app.client.get(app.url(&page)).send().await.unwrap().text().await.unwrap();
+        let html = app
+            .client
+            .get(app.url(&page))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
         assert!(html.contains(r#"data-state="paid""#), "{html}");
-        let receipt = app.client.get(app.url(&format!("/checkout/{id}/receipt.pdf"))).send().await.unwrap();
+        let receipt = app
+            .client
+            .get(app.url(&format!("/checkout/{id}/receipt.pdf")))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(receipt.status(), 200);
         assert_eq!(receipt.headers()["content-type"], "application/pdf");
-        let sql = format!("select count(*) from inbound_callbacks where endpoint = 'credits' and bank = '{bank}'");
+        let sql = format!(
+            "select count(*) from inbound_callbacks where endpoint = 'credits' and bank = '{bank}'"
+        );
         assert_eq!(count(&app, &sql).await, 1);
     }
     app.stop().await.unwrap();
@@ -232,8 +294,14 @@ async fn a_credit_whose_content_names_no_order_is_recorded_as_unidentified(backe
         let sql = format!("select count(*) from payments where bank_txn_id = '{txn}'");
         assert_eq!(count(&app, &sql).await, 0);
         let txns = controls(&app, bank).transactions();
-        let t = txns.iter().find(|t| t.bank_txn_id.as_deref() == Some(&*txn)).unwrap();
-        assert!(t.acknowledged(), "the bank got its 00: the credit is stored");
+        let t = txns
+            .iter()
+            .find(|t| t.bank_txn_id.as_deref() == Some(&*txn))
+            .unwrap();
+        assert!(
+            t.acknowledged(),
+            "the bank got its 00: the credit is stored"
+        );
     }
     app.stop().await.unwrap();
 }
@@ -247,7 +315,10 @@ async fn a_credit_of_another_amount_is_recorded_and_leaves_the_order_unpaid(back
         controls(&app, bank).fault_reference(&reference, Faults::default().wrong_amount(less));
         let txn = pay_in_app(&app, bank, &payload_of(&app, &page).await, None).await;
         assert_eq!(credit_outcome(&app, &txn).await, "amount_mismatch");
-        assert_eq!(crate::callbacks::order_json(&app, &id).await["status"], "pending");
+        assert_eq!(
+            crate::callbacks::order_json(&app, &id).await["status"],
+            "pending"
+        );
         let sql = format!("select kind from payments where bank_txn_id = '{txn}'");
         assert_eq!(scalar(&app, &sql).await, "amount_mismatch");
     }
@@ -280,7 +351,9 @@ async fn a_credit_notification_repeated_at_once_pays_once(backend: Backend) {
         controls(&app, bank).fault_reference(reference_of(&page), faults);
         let txn = pay_in_app(&app, bank, &payload_of(&app, &page).await, None).await;
         wait_for(&app, &id, |o| o["status"] == "paid").await;
-        let ledgered = format!("select count(*) from inbound_callbacks where endpoint = 'credits' and bank = '{bank}'");
+        let ledgered = format!(
+            "select count(*) from inbound_callbacks where endpoint = 'credits' and bank = '{bank}'"
+        );
         wait_count(&app, &ledgered, 3).await;
         let sql = format!("select count(*) from payments where bank_txn_id = '{txn}'");
         assert_eq!(count(&app, &sql).await, 1);
@@ -314,7 +387,10 @@ async fn a_forged_credit_notification_changes_nothing(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(r.json::<Value>().await.unwrap()["MaLoi"], "97");
-    assert_eq!(crate::callbacks::order_json(&app, &id).await["status"], "pending");
+    assert_eq!(
+        crate::callbacks::order_json(&app, &id).await["status"],
+        "pending"
+    );
     assert_eq!(count(&app, "select count(*) from account_credits").await, 0);
     let refused = "select count(*) from inbound_callbacks where endpoint = 'credits' and verdict like 'refused%'";
     assert_eq!(count(&app, refused).await, 2);
@@ -329,7 +405,15 @@ async fn vietqr_is_offered_only_with_an_account_at_a_bank_that_notifies_credits(
     body["agency_code"] = json!(VNPAY_ONLY);
     let order: Value = app.create_order("k1", &body).await.json().await.unwrap();
     let id = order["id"].as_str().unwrap();
-    let html = app.client.get(app.url(&format!("/checkout/{id}"))).send().await.unwrap().text().await.unwrap();
+    let html = app
+        .client
+        .get(app.url(&format!("/checkout/{id}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(!html.contains(r#"value="vietqr""#));
     let chosen = (app.client.post(app.url(&format!("/checkout/{id}"))))
         .form(&[("bank", "vietqr")])
@@ -337,6 +421,9 @@ async fn vietqr_is_offered_only_with_an_account_at_a_bank_that_notifies_credits(
         .await
         .unwrap();
     assert_eq!(chosen.status(), 422);
-    assert_eq!(count(&app, "select count(*) from payment_attempts").await, 0);
+    assert_eq!(
+        count(&app, "select count(*) from payment_attempts").await,
+        0
+    );
     app.stop().await.unwrap();
 }

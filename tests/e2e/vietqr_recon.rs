@@ -30,7 +30,12 @@ async fn run_day(app: &TestApp, bank: &str, day: NaiveDate) -> Value {
 fn counts(summary: &Value) -> Vec<(String, i64)> {
     let mut v: Vec<_> = (summary["by_class"].as_array().unwrap().iter())
         .filter(|t| t["count"] != 0)
-        .map(|t| (t["class"].as_str().unwrap().to_owned(), t["count"].as_i64().unwrap()))
+        .map(|t| {
+            (
+                t["class"].as_str().unwrap().to_owned(),
+                t["count"].as_i64().unwrap(),
+            )
+        })
         .collect();
     v.sort();
     v
@@ -88,9 +93,15 @@ async fn a_day_of_vietqr_transfers_ends_in_every_class_and_missed_ones_are_recov
             payload_of(&app, &format!("/checkout/{twice}/vietqr/{reference}")).await
         };
         let duplicate_txn = pay_in_app(&app, bank, &payload, None).await;
-        assert_eq!(credit_outcome(&app, &duplicate_txn).await, "duplicate_payment");
+        assert_eq!(
+            credit_outcome(&app, &duplicate_txn).await,
+            "duplicate_payment"
+        );
         assert_eq!(credit_outcome(&app, &wrong_txn).await, "wrong_account");
-        assert_eq!(credit_outcome(&app, &unidentified_txn).await, "unidentified");
+        assert_eq!(
+            credit_outcome(&app, &unidentified_txn).await,
+            "unidentified"
+        );
         wait_for(&app, &matched, |o| o["status"] == "paid").await;
         for pending in [&lost, &late, &short, &wrong] {
             assert_eq!(order_json(&app, pending).await["status"], "pending");
@@ -121,7 +132,10 @@ async fn a_day_of_vietqr_transfers_ends_in_every_class_and_missed_ones_are_recov
             assert_eq!(order["status"], "paid", "{bank}: {order}");
         }
         let missing = discrepancies(&app, &first["id"], "?class=missing_in_payhub").await;
-        assert!(missing.iter().all(|m| !m["resolved_at"].is_null()), "{missing:?}");
+        assert!(
+            missing.iter().all(|m| !m["resolved_at"].is_null()),
+            "{missing:?}"
+        );
         for (id, txn) in [(&lost, &lost_txn), (&late, &late_txn)] {
             assert_eq!(order_json(&app, id).await["payment"]["bank_txn_id"], **txn);
         }

@@ -23,10 +23,10 @@ pub use bills::{
     query_body, register_body, verify_query_reply, verify_register_reply, Bill, BillQuery,
     Registration,
 };
+pub use codes::{InquiryCode, NotifyCode, RegisterCode, ReplyCode};
 pub use credits::{
     credit_body, credit_reply, sanitize_content, verify_credit, CREDITS_CALLBACK_PATH,
 };
-pub use codes::{InquiryCode, NotifyCode, RegisterCode, ReplyCode};
 pub use inquiry::{verify_inquiry, Inquiry, InquiryReply};
 pub use notify::{verify_notification, NotifyReply};
 pub use refunds::{refund_body, verify_refund_reply, RefundOrder, RefundReceipt};

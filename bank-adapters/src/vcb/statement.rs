@@ -70,19 +70,34 @@ fn parse_credit_line(line: usize, fields: &[String; 10]) -> Result<StatementLine
         fields;
     if !(payment_id.is_empty() && order_ref.is_empty()) {
         let nine = [
-            bank_txn_id, payment_id, order_ref, amount, currency, status, paid_at,
-            credit_account_no, fee,
+            bank_txn_id,
+            payment_id,
+            order_ref,
+            amount,
+            currency,
+            status,
+            paid_at,
+            credit_account_no,
+            fee,
         ]
         .map(Clone::clone);
         return parse_line(line, &nine);
     }
     let error = |reason: String| StatementError::new(line, reason);
-    require(line, &[("bank_txn_id", bank_txn_id), ("credit_account_no", credit_account_no)])?;
+    require(
+        line,
+        &[
+            ("bank_txn_id", bank_txn_id),
+            ("credit_account_no", credit_account_no),
+        ],
+    )?;
     if currency != "VND" {
         return Err(error(format!("currency {currency:?} is not VND")));
     }
     if status != "SUCCESS" {
-        return Err(error(format!("a transfer line has status {status:?}, not SUCCESS")));
+        return Err(error(format!(
+            "a transfer line has status {status:?}, not SUCCESS"
+        )));
     }
     let fee = match fee.as_str() {
         "" => None,

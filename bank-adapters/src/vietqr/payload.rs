@@ -60,9 +60,8 @@ pub fn crc16_ccitt_false(bytes: &[u8]) -> u16 {
 /// to and including `6304`.
 pub fn payload(p: &QrPayment) -> String {
     let beneficiary = object("00", &p.bank_bin) + &object("01", &p.account_no);
-    let account = object("00", NAPAS_AID)
-        + &object("01", &beneficiary)
-        + &object("02", SERVICE_TO_ACCOUNT);
+    let account =
+        object("00", NAPAS_AID) + &object("01", &beneficiary) + &object("02", SERVICE_TO_ACCOUNT);
     let mut text = object("00", "01")
         + &object("01", "12")
         + &object("38", &account)

@@ -34,10 +34,16 @@ async fn a_citizen_pays_by_vietqr_in_the_browser_and_the_page_shows_the_money_ar
     browser.shot("vietqr-chosen").await;
     browser.click("#pay").await;
     let url = browser.wait_for_url("/vietqr/").await;
-    assert!(url.starts_with(&app.url("/checkout/")), "on PayHub's QR page: {url}");
+    assert!(
+        url.starts_with(&app.url("/checkout/")),
+        "on PayHub's QR page: {url}"
+    );
     browser.shot("qr-page").await;
     let reference = url.rsplit('/').next().unwrap().to_owned();
-    assert_eq!(browser.text("vietqr-content").await, format!("PH {reference}"));
+    assert_eq!(
+        browser.text("vietqr-content").await,
+        format!("PH {reference}")
+    );
     assert_eq!(browser.text("vietqr-account").await, "0011001234567");
     assert_eq!(browser.text("vietqr-bank").await, "Vietcombank");
     let width: f64 = (browser.client)
@@ -49,7 +55,10 @@ async fn a_citizen_pays_by_vietqr_in_the_browser_and_the_page_shows_the_money_ar
         .unwrap()
         .as_f64()
         .unwrap();
-    assert!(width >= 200.0, "the code is drawn large enough to scan: {width}px");
+    assert!(
+        width >= 200.0,
+        "the code is drawn large enough to scan: {width}px"
+    );
 
     // The citizen's app scans the code and pays it.
     let payload = browser.text("vietqr-payload").await;
@@ -65,7 +74,12 @@ async fn a_citizen_pays_by_vietqr_in_the_browser_and_the_page_shows_the_money_ar
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
     let state = loop {
         let state = match browser.client.find(Locator::Id("state")).await {
-            Ok(e) => e.attr("data-state").await.ok().flatten().unwrap_or_default(),
+            Ok(e) => e
+                .attr("data-state")
+                .await
+                .ok()
+                .flatten()
+                .unwrap_or_default(),
             Err(_) => String::new(),
         };
         if state == "paid" || tokio::time::Instant::now() > deadline {

@@ -32,7 +32,10 @@ impl Simulator {
             controls.next_seq() % 100_000_000
         );
         let partner = self.partner();
-        let content = transfer.content.clone().map(|c| crate::bidv::sanitize_content(&c));
+        let content = transfer
+            .content
+            .clone()
+            .map(|c| crate::bidv::sanitize_content(&c));
         let (txn, booked, faults) = book_transfer(
             controls,
             BankCode::Bidv,
@@ -78,7 +81,10 @@ async fn send(sim: &Simulator, body: String) -> Outcome {
     };
     let status = response.status().as_u16();
     let code = match response.json::<serde_json::Value>().await {
-        Ok(reply) => reply.get("MaLoi").and_then(|c| c.as_str()).map(str::to_owned),
+        Ok(reply) => reply
+            .get("MaLoi")
+            .and_then(|c| c.as_str())
+            .map(str::to_owned),
         Err(e) => return Outcome::failed(e),
     };
     Outcome {

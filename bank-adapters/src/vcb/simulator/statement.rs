@@ -94,8 +94,15 @@ fn build(sim: &Simulator, day: NaiveDate) -> String {
             let (amount, at) = (txn.amount.to_string(), rfc3339_gmt7(&txn.at));
             if is_transfer(txn) {
                 let fields = [
-                    bank_txn_id.as_str(), "", "", &amount, "VND", "SUCCESS", &at,
-                    &txn.credited_account, "0",
+                    bank_txn_id.as_str(),
+                    "",
+                    "",
+                    &amount,
+                    "VND",
+                    "SUCCESS",
+                    &at,
+                    &txn.credited_account,
+                    "0",
                 ];
                 csv.push_str(&row(&fields, &txn.reference));
                 continue;
