@@ -126,6 +126,8 @@ async fn a_day_of_vietqr_transfers_ends_in_every_class_and_missed_ones_are_recov
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(found[0]["bank_txn_id"], unidentified_txn);
         assert!(found[0].to_string().contains("650000"), "{}", found[0]);
+        // The content the staff trace the payer by, as the bank received it.
+        assert!(found[0].to_string().contains(unnamed), "{}", found[0]);
         // The missed transfers named their orders: recovered from the statement.
         for recovered in [&lost, &late] {
             let order = order_json(&app, recovered).await;
