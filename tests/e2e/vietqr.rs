@@ -22,6 +22,7 @@ on_both_backends!(
     a_credit_notification_repeated_at_once_pays_once,
     a_forged_credit_notification_changes_nothing,
     vietqr_is_offered_only_with_an_account_at_a_bank_that_notifies_credits,
+    a_transfer_notified_after_the_order_expired_pays_it_and_flags_it,
 );
 
 /// The agency whose accounts are at BIDV (and VNPAY) only, so its VietQR code pays into BIDV.
@@ -425,5 +426,28 @@ async fn vietqr_is_offered_only_with_an_account_at_a_bank_that_notifies_credits(
         count(&app, "select count(*) from payment_attempts").await,
         0
     );
+    app.stop().await.unwrap();
+}
+
+/// A late notification (the citizen paid at the last minute, the bank told PayHub after the
+/// order expired): the money moved, so the order is paid and flagged for review (api.md).
+async fn a_transfer_notified_after_the_order_expired_pays_it_and_flags_it(backend: Backend) {
+    let app = vietqr_app(backend).await;
+    for (n, bank) in ["vcb", "bidv"].iter().enumerate() {
+        let (id, page) = choose_vietqr(&app, &format!("000.00.12.H29-{n}"), bank).await;
+        controls(&app, bank).fault_reference(reference_of(&page), Faults::default().hold());
+        let txn = pay_in_app(&app, bank, &payload_of(&app, &page).await, None).await;
+        app.move_clocks_by(chrono::Duration::minutes(31));
+        app.store.expire_due_orders(app.clock.now(), 100).await.unwrap();
+        assert_eq!(crate::callbacks::order_json(&app, &id).await["status"], "expired");
+        let html = app.client.get(app.url(&page)).send().await.unwrap().text().await.unwrap();
+        assert!(html.contains(r#"data-state="closed""#), "the page says not to pay");
+        controls(&app, bank).flush(bank_adapters::simulator::FlushOrder::Fifo).await;
+        assert_eq!(credit_outcome(&app, &txn).await, "paid");
+        let order = crate::callbacks::order_json(&app, &id).await;
+        assert_eq!(order["status"], "paid", "{order}");
+        let sql = format!("select review_reason from orders where id = '{id}'");
+        assert_eq!(scalar(&app, &sql).await, "paid_after_expiry");
+    }
     app.stop().await.unwrap();
 }
