@@ -438,11 +438,30 @@ async fn a_transfer_notified_after_the_order_expired_pays_it_and_flags_it(backen
         controls(&app, bank).fault_reference(reference_of(&page), Faults::default().hold());
         let txn = pay_in_app(&app, bank, &payload_of(&app, &page).await, None).await;
         app.move_clocks_by(chrono::Duration::minutes(31));
-        app.store.expire_due_orders(app.clock.now(), 100).await.unwrap();
-        assert_eq!(crate::callbacks::order_json(&app, &id).await["status"], "expired");
-        let html = app.client.get(app.url(&page)).send().await.unwrap().text().await.unwrap();
-        assert!(html.contains(r#"data-state="closed""#), "the page says not to pay");
-        controls(&app, bank).flush(bank_adapters::simulator::FlushOrder::Fifo).await;
+        app.store
+            .expire_due_orders(app.clock.now(), 100)
+            .await
+            .unwrap();
+        assert_eq!(
+            crate::callbacks::order_json(&app, &id).await["status"],
+            "expired"
+        );
+        let html = app
+            .client
+            .get(app.url(&page))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            html.contains(r#"data-state="closed""#),
+            "the page says not to pay"
+        );
+        controls(&app, bank)
+            .flush(bank_adapters::simulator::FlushOrder::Fifo)
+            .await;
         assert_eq!(credit_outcome(&app, &txn).await, "paid");
         let order = crate::callbacks::order_json(&app, &id).await;
         assert_eq!(order["status"], "paid", "{order}");
