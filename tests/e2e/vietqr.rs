@@ -304,6 +304,18 @@ async fn a_credit_whose_content_names_no_order_is_recorded_as_unidentified(backe
             "the bank got its 00: the credit is stored"
         );
     }
+    // The two codes stay open (payable late), yet no bank owes an answer: not a backlog.
+    let metrics = app.client.get(app.url("/metrics")).send().await.unwrap();
+    let metrics = metrics.text().await.unwrap();
+    assert!(metrics.contains("payhub_pending_attempts"), "{metrics}");
+    assert!(
+        !metrics.contains("payhub_pending_attempts{bank=\"vcb\"} 1"),
+        "{metrics}"
+    );
+    assert!(
+        !metrics.contains("payhub_pending_attempts{bank=\"bidv\"} 1"),
+        "{metrics}"
+    );
     app.stop().await.unwrap();
 }
 
