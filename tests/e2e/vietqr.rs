@@ -23,6 +23,7 @@ on_both_backends!(
     a_forged_credit_notification_changes_nothing,
     vietqr_is_offered_only_with_an_account_at_a_bank_that_notifies_credits,
     a_transfer_notified_after_the_order_expired_pays_it_and_flags_it,
+    a_credits_candidates_are_looked_up_on_the_reference_index,
 );
 
 /// The agency whose accounts are at BIDV (and VNPAY) only, so its VietQR code pays into BIDV.
@@ -480,5 +481,45 @@ async fn a_transfer_notified_after_the_order_expired_pays_it_and_flags_it(backen
         let sql = format!("select review_reason from orders where id = '{id}'");
         assert_eq!(scalar(&app, &sql).await, "paid_after_expiry");
     }
+    app.stop().await.unwrap();
+}
+
+/// vietqr.md, speed: matching a credit's content to its order is one indexed lookup, whatever
+/// the number of attempts (the store's query: every candidate at once, on the unique index).
+async fn a_credits_candidates_are_looked_up_on_the_reference_index(backend: Backend) {
+    let app = vietqr_app(backend).await;
+    let lookup = "select id from payment_attempts
+        where reference in ('A7K2M9Q4ZTNG', 'A7K2M9Q4ZTN', 'A7K2M9Q4ZT') and channel = 'vietqr'";
+    let plan: Vec<String> = match &app.store {
+        payhub::store::Store::Sqlite(p, _) => {
+            let rows: Vec<(i64, i64, i64, String)> =
+                sqlx::query_as(&format!("explain query plan {lookup}"))
+                    .fetch_all(p)
+                    .await
+                    .unwrap();
+            rows.into_iter().map(|r| r.3).collect()
+        }
+        payhub::store::Store::Postgres(p) => {
+            let mut tx = p.begin().await.unwrap();
+            // An empty test table is cheaper to scan; the question is whether the index serves.
+            sqlx::query("set local enable_seqscan = off")
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+            sqlx::query_scalar(&format!("explain {lookup}"))
+                .fetch_all(&mut *tx)
+                .await
+                .unwrap()
+        }
+    };
+    let plan = plan.join("\n");
+    assert!(
+        plan.contains("USING INDEX")
+            || plan.contains("Index Scan on payment_attempts_reference_key")
+            || plan.contains("Index Scan using payment_attempts_reference_key"),
+        "{plan}"
+    );
+    assert!(!plan.contains("SCAN payment_attempts"), "{plan}");
+    assert!(!plan.contains("Seq Scan"), "{plan}");
     app.stop().await.unwrap();
 }
