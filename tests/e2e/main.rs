@@ -28,5 +28,6 @@ mod report_email;
 mod report_pages;
 mod sync;
 mod vietqr;
+mod vietqr_faults;
 mod vietqr_recon;
 mod volume;
