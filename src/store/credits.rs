@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 
 use super::attempts::{AttemptRow, ATTEMPT_COLUMNS};
 use super::payments::{apply_report_in, insert_inbound, Applied, InboundCallback};
+use super::transitions::{lock_order, record_event};
 use super::{on_tx, with_pool, Store, StoreError, Tx};
 use crate::domain::attempt::Attempt;
 use crate::domain::credit::{AccountCredit, CreditOutcome};
@@ -140,9 +141,29 @@ async fn record_credit_in(
     .execute(c)
     .await
     .map(|r| r.rows_affected())?);
-    Ok(if inserted == 1 {
-        outcome
-    } else {
-        CreditOutcome::Repeat
-    })
+    if inserted != 1 {
+        return Ok(CreditOutcome::Repeat);
+    }
+    if let (CreditOutcome::WrongAccount, Some(a)) = (outcome, attempt) {
+        // The order stays as it is, but its history shows the money that named it.
+        let status = lock_order(tx, &a.order_id).await?;
+        let detail = format!(
+            "{}: {} đồng to {}, not {}",
+            credit.bank_txn_id, credit.amount, credit.account_no, a.account_no
+        );
+        let actor = format!("bank:{}", credit.bank);
+        let (id, event) = (&a.order_id, "vietqr_wrong_account");
+        record_event(
+            tx,
+            id,
+            event,
+            Some(status),
+            status,
+            &actor,
+            now,
+            Some(&detail),
+        )
+        .await?;
+    }
+    Ok(outcome)
 }

@@ -100,6 +100,14 @@ async fn play_day(app: &TestApp, b: usize, bank: &str) -> Day {
         "duplicate_payment"
     );
     assert_eq!(credit_outcome(app, &wrong_txn).await, "wrong_account");
+    let event = format!(
+        "select count(*) from order_events where order_id = '{wrong}' and event = 'vietqr_wrong_account'"
+    );
+    assert_eq!(
+        count(app, &event).await,
+        1,
+        "the order's history shows the money"
+    );
     assert_eq!(credit_outcome(app, &unidentified_txn).await, "unidentified");
     wait_for(app, &matched, |o| o["status"] == "paid").await;
     Day {
