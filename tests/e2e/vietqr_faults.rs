@@ -16,6 +16,7 @@ on_both_backends!(
     a_forged_credit_notification_changes_nothing,
     a_transfer_notified_after_the_order_expired_pays_it_and_flags_it,
     a_credits_candidates_are_looked_up_on_the_reference_index,
+    a_signed_credit_with_a_nul_or_control_characters_gets_no_5xx,
 );
 
 async fn a_forged_credit_notification_changes_nothing(backend: Backend) {
@@ -131,5 +132,45 @@ async fn a_credits_candidates_are_looked_up_on_the_reference_index(backend: Back
     );
     assert!(!plan.contains("SCAN payment_attempts"), "{plan}");
     assert!(!plan.contains("Seq Scan"), "{plan}");
+    app.stop().await.unwrap();
+}
+
+/// house rules: no input gets a 5xx (PostgreSQL refuses NUL that SQLite stores). A bank's signed
+/// credit whose content holds NUL and control characters is stored with them made spaces; one
+/// whose ids hold them is refused as malformed, and both are ledgered.
+async fn a_signed_credit_with_a_nul_or_control_characters_gets_no_5xx(backend: Backend) {
+    let app = vietqr_app(backend).await;
+    let (id, page) = choose_vietqr(&app, "000.00.12.H29-1", "vcb").await;
+    let merchant = bank_adapters::vcb::Merchant {
+        id: "PAYHUB01",
+        secret: crate::helpers::VCB_SECRET,
+    };
+    let send = |event: &str, txn: &str, content: String| {
+        let body = json!({"eventId": event, "accountNo": test_account("vcb"), "amount": 650000,
+            "currency": "VND", "bankTxnId": txn, "creditedAt": app.clock.now().to_rfc3339(),
+            "content": content})
+        .to_string();
+        let now = app.clock.now().timestamp();
+        let mut request = app
+            .client
+            .post(app.url("/callbacks/vcb/credits"))
+            .body(body.clone());
+        for (name, value) in bank_adapters::vcb::sign_headers(&merchant, now, body.as_bytes()) {
+            request = request.header(name, value);
+        }
+        request.send()
+    };
+    let content = format!("PH {}\u{0}\u{7}\nchuyen tien", reference_of(&page));
+    let r = send("CR-NUL-1", "FTNUL0001", content).await.unwrap();
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    assert_eq!(credit_outcome(&app, "FTNUL0001").await, "paid");
+    assert_eq!(
+        crate::callbacks::order_json(&app, &id).await["status"],
+        "paid"
+    );
+    let r = send("CR-NUL-\u{0}", "FTNUL0002", "x".into()).await.unwrap();
+    assert_eq!(r.status(), 400);
+    let ledgered = "select count(*) from inbound_callbacks where endpoint = 'credits'";
+    assert_eq!(count(&app, ledgered).await, 2);
     app.stop().await.unwrap();
 }
