@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Reproduces every figure of BENCHMARKS.md in one run, baselines included:
-#   B1 callback apply and B2 order create: PayHub over HTTP (payhub-loadgen) on SQLite and on
+#   B1 callback apply (a third each: VNPAY IPNs, VCB notifications, VCB credit notifications of
+#      VietQR transfers) and B2 order create: PayHub over HTTP (payhub-loadgen) on SQLite and on
 #      PostgreSQL at each concurrency, and pgbench running the same SQL on a scratch database;
 #   B3 reconciliation: PayHub's engine and DuckDB (SQL) over the same generated CSV files; the
 #      whole `payhub reconcile --file` run on SQLite and PostgreSQL beside DuckDB over that day;
@@ -12,7 +13,8 @@
 # Knobs (environment): BENCH_SECONDS (per load run, default 10), BENCH_CONCURRENCY ("1 16 64"),
 # BENCH_SIZES ("100000 1000000 10000000"), BENCH_WHOLE_SIZES (the same), BENCH_SKIP
 # (words among b1 b2 b3 whole micro pgbench), BENCH_BACKENDS ("sqlite postgres"), BENCH_PAYHUB
-# (another payhub binary to measure, e.g. an older build, for an A/B in the same minutes).
+# (another payhub binary to measure, e.g. an older build, for an A/B in the same minutes),
+# BENCH_PROFILE=dev (a smoke run of the script on debug builds; its figures are not results).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -42,11 +44,19 @@ machine() {
 }
 
 build() {
-  log "building payhub and payhub-loadgen (release)"
-  cargo build --release -q -p payhub -p payhub-loadgen
   local target=${CARGO_TARGET_DIR:-$ROOT/target}
-  PAYHUB=${BENCH_PAYHUB:-$target/release/payhub}
-  LOADGEN=$target/release/payhub-loadgen
+  if [[ ${BENCH_PROFILE:-release} == dev ]]; then
+    # A smoke run of the script itself (small BENCH_CALLBACKS): the figures mean nothing.
+    log "building payhub and payhub-loadgen (dev profile: a smoke run, not a measurement)"
+    cargo build -q -p payhub -p payhub-loadgen
+    PAYHUB=${BENCH_PAYHUB:-$target/debug/payhub}
+    LOADGEN=$target/debug/payhub-loadgen
+  else
+    log "building payhub and payhub-loadgen (release)"
+    cargo build --release -q -p payhub -p payhub-loadgen
+    PAYHUB=${BENCH_PAYHUB:-$target/release/payhub}
+    LOADGEN=$target/release/payhub-loadgen
+  fi
   echo "payhub binary: $PAYHUB" >> "$OUT/machine.txt"
 }
 

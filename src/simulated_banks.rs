@@ -51,6 +51,10 @@ impl SimulatedBanks {
         vnpay.settings.retry = RetrySchedule::every(retry_every, vnpay_sim::SPEC_RETRIES);
         let mut vcb = vcb_sim::SimulatorConfig::new(&c.vcb_merchant, &c.vcb_secret);
         vcb.settings.retry = RetrySchedule::every(retry_every, vcb_sim::SPEC_RETRIES);
+        vcb.credits_url = Some(format!(
+            "{payhub}{}",
+            bank_adapters::vcb::CREDITS_CALLBACK_PATH
+        ));
         let mut bidv = bidv_sim::SimulatorConfig::new(&c.bidv_partner, &c.bidv_secret, payhub);
         bidv.settings.retry = RetrySchedule::every(retry_every, bidv_sim::SPEC_RETRIES);
         Ok(SimulatedBanks {

@@ -24,6 +24,7 @@ pub mod simulator;
 mod statement;
 mod text;
 pub mod vcb;
+pub mod vietqr;
 pub mod vnpay;
 
 pub use callback::{Callback, CallbackDetail, RefundStatus, TxnStatus};

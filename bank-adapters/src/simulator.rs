@@ -17,6 +17,7 @@ mod handle;
 mod ledger;
 mod page;
 mod settings;
+mod transfer;
 
 pub use api_faults::{ApiFault, ApiOp};
 pub use controls::Controls;
@@ -24,6 +25,7 @@ pub use faults::{Faults, FlushOrder, Posting};
 pub use handle::SimHandle;
 pub use ledger::{CallbackAttempt, CallbackLog, CallbackState, Refund, Transaction};
 pub use settings::{RetrySchedule, Settings, DEFAULT_RETRY_INTERVAL};
+pub use transfer::{is_transfer, AppTransfer, BookedTransfer, TransferError, TRANSFER_CHANNEL};
 
 pub(crate) use api_faults::{ApiFaultLayer, Signature};
 pub(crate) use csv::csv_row;
@@ -31,3 +33,4 @@ pub(crate) use delivery::{Outcome, Outgoing};
 pub(crate) use handle::start;
 pub(crate) use ledger::TxnId;
 pub(crate) use page::{message_page, payment_page, ActionForm, PayAction, PaymentPage};
+pub(crate) use transfer::{book as book_transfer, scan as scan_transfer};

@@ -32,6 +32,11 @@ pub struct StatementLine {
     pub fee: Option<Vnd>,
     /// For a refund line, the bank transaction id of the payment refunded, when the layout says.
     pub original_txn_id: Option<String>,
+    /// For a credit to the account by a transfer (VietQR, vietqr.md §4), the transfer content as
+    /// the bank received it; its [`StatementLine::reference`] is empty, because only the hub can
+    /// tell which of the content's candidates ([`crate::vietqr::reference_candidates`]) is an
+    /// attempt of PayHub's. `None` for gateway payments and refunds.
+    pub transfer_content: Option<String>,
 }
 
 /// Which way the money of a [`StatementLine`] went.

@@ -43,7 +43,7 @@ pub(crate) fn plain_ascii(text: &str, max_chars: usize, drop: &[char]) -> String
 /// A precomposed Vietnamese letter to its base letter; anything else unchanged. Decomposed input
 /// (base letter + combining marks U+0300–U+036F) needs no table: its marks are non-ASCII and
 /// dropped.
-fn fold(c: char) -> char {
+pub(crate) fn fold(c: char) -> char {
     if c.is_ascii() {
         return c;
     }

@@ -1,14 +1,17 @@
 //! B1's traffic: pending attempts created through PayHub's API and checkout, then one signed
 //! success callback per attempt, signed before the clock starts: VNPAY IPNs (a `GET` with an
 //! HMAC-SHA512 query, vnpay.md §2) and VCB notifications (a `POST` with `X-VCB-*` headers,
-//! vcb.md §2), alternating.
+//! vcb.md §2) and VCB credit notifications of VietQR transfers (a `POST` to
+//! `/callbacks/vcb/credits`, vietqr.md §4, whose content names the attempt among a bank's prefix
+//! and the payer's words), in turn.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::Context;
 use bank_adapters::vcb::{self, PaymentLookup};
+use bank_adapters::vietqr::Credit;
 use bank_adapters::vnpay::wire::{amount_x100, canonical_query, secure_hash};
-use bank_adapters::Vnd;
+use bank_adapters::{BankCode, Vnd};
 use chrono::{FixedOffset, Utc};
 use serde_json::json;
 
@@ -39,14 +42,20 @@ pub enum SignedCallback {
         body: String,
         headers: [(&'static str, String); 3],
     },
+    /// A VCB credit notification (VietQR).
+    VcbCredit {
+        order_id: String,
+        body: String,
+        headers: [(&'static str, String); 3],
+    },
 }
 
 impl SignedCallback {
     pub fn order_id(&self) -> &str {
         match self {
-            SignedCallback::Vnpay { order_id, .. } | SignedCallback::Vcb { order_id, .. } => {
-                order_id
-            }
+            SignedCallback::Vnpay { order_id, .. }
+            | SignedCallback::Vcb { order_id, .. }
+            | SignedCallback::VcbCredit { order_id, .. } => order_id,
         }
     }
 
@@ -56,10 +65,15 @@ impl SignedCallback {
             SignedCallback::Vnpay { query, .. } => api
                 .http
                 .get(format!("{}?{query}", api.url("/callbacks/vnpay/ipn"))),
-            SignedCallback::Vcb { body, headers, .. } => {
+            SignedCallback::Vcb { body, headers, .. }
+            | SignedCallback::VcbCredit { body, headers, .. } => {
+                let path = match self {
+                    SignedCallback::VcbCredit { .. } => vcb::CREDITS_CALLBACK_PATH,
+                    _ => "/callbacks/vcb",
+                };
                 let mut r = api
                     .http
-                    .post(api.url("/callbacks/vcb"))
+                    .post(api.url(path))
                     .header("content-type", "application/json")
                     .body(body.clone());
                 for (name, value) in headers {
@@ -93,6 +107,16 @@ pub async fn pending_attempt(
     bank: &'static str,
 ) -> anyhow::Result<PendingAttempt> {
     let location = api.checkout(&order_id, bank).await?;
+    if bank == "vietqr" {
+        // PayHub's own QR page: `/checkout/{id}/vietqr/{reference}`.
+        let reference = location.rsplit('/').next().context("a QR page")?.to_owned();
+        return Ok(PendingAttempt {
+            order_id,
+            bank,
+            reference,
+            payment_id: String::new(),
+        });
+    }
     if bank == "vnpay" {
         let query = location.split_once('?').map_or("", |(_, q)| q);
         let reference = form_value(query, "vnp_TxnRef").context("vnp_TxnRef in the redirect")?;
@@ -184,6 +208,29 @@ pub fn sign_success(attempt: &PendingAttempt, seq: usize) -> SignedCallback {
         return SignedCallback::Vnpay {
             order_id: attempt.order_id.clone(),
             query: format!("{canonical}&vnp_SecureHash={hash}"),
+        };
+    }
+    if attempt.bank == "vietqr" {
+        let body = vcb::credit_body(&Credit {
+            bank: BankCode::Vcb,
+            merchant: VCB_MERCHANT.to_owned(),
+            event_id: format!("CR-BENCH-{seq}"),
+            account_no: VCB_ACCOUNT.to_owned(),
+            amount,
+            currency_is_vnd: true,
+            bank_txn_id: format!("FTQ{}{seq:09}", now.format("%y%j")),
+            credited_at: now,
+            content: format!(
+                "MBVCB.{seq}.PH {}.Nguyen Van A chuyen tien",
+                attempt.reference
+            ),
+            counterparty: None,
+        });
+        let headers = vcb::sign_headers(&vcb_merchant(), unix_now(), body.as_bytes());
+        return SignedCallback::VcbCredit {
+            order_id: attempt.order_id.clone(),
+            body,
+            headers,
         };
     }
     let body = json!({"eventId": format!("EVT-BENCH-{seq}"), "paymentId": attempt.payment_id,

@@ -3,7 +3,8 @@
 //!
 //! - `orders`: B2, `POST /api/v1/orders` with pre-built bodies and fresh idempotency keys.
 //! - `callbacks`: B1, seeds redirected attempts (API + checkout, VCB through an in-process VCB
-//!   simulator), fires one pre-signed success callback per attempt, then checks that every
+//!   simulator; VietQR on PayHub's QR page), fires one pre-signed success callback per attempt
+//!   (a VNPAY IPN, a VCB notification or a VCB credit notification), then checks that every
 //!   acknowledged callback paid its order exactly once, also after a replay of each.
 //! - `recon-gen` / `recon-engine`: B3's generated day as CSV, and the engine's run over it.
 
@@ -209,8 +210,9 @@ async fn fire_callbacks(
     Ok(result)
 }
 
-/// Orders through the API, then a checkout per order, half at VNPAY and half at VCB, then one
-/// signed success callback per attempt. Runs at a fixed concurrency of 16, untimed.
+/// Orders through the API, then a checkout per order, a third each at VNPAY, VCB and VietQR
+/// (paid into the VCB account), then one signed success callback per attempt (for VietQR, VCB's
+/// credit notification of the transfer). Runs at a fixed concurrency of 16, untimed.
 async fn seed_callbacks(
     api: &Api,
     vcb_base: &str,
@@ -225,7 +227,7 @@ async fn seed_callbacks(
             async move {
                 let order = prepare_order(&format!("cb{run}"), n);
                 let order_id = api.create_order(&order).await?;
-                let bank = if n.is_multiple_of(2) { "vnpay" } else { "vcb" };
+                let bank = ["vnpay", "vcb", "vietqr"][n % 3];
                 let attempt = pending_attempt(&api, &vcb_base, order_id, bank)
                     .await
                     .map_err(|e| format!("{e:#}"))?;

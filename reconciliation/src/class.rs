@@ -1,4 +1,4 @@
-//! The eight classes of statements.md ("What a reconciliation run classifies").
+//! The nine classes of statements.md ("What a reconciliation run classifies").
 
 use serde::{Deserialize, Serialize};
 
@@ -26,11 +26,14 @@ pub enum Class {
     WrongBeneficiary,
     /// A transaction near midnight sits in the neighbouring day's statement.
     CutoffShift,
+    /// A transfer into an agency's account whose content names no PayHub order (VietQR,
+    /// vietqr.md): the statement line carries no reference and no record has its transaction.
+    UnidentifiedCredit,
 }
 
 impl Class {
     /// Every class, in declaration order.
-    pub const ALL: [Class; 8] = [
+    pub const ALL: [Class; 9] = [
         Class::Matched,
         Class::MissingInPayhub,
         Class::MissingAtBank,
@@ -39,6 +42,7 @@ impl Class {
         Class::DuplicatePayment,
         Class::WrongBeneficiary,
         Class::CutoffShift,
+        Class::UnidentifiedCredit,
     ];
 
     /// The spec's snake_case name, the same as the serde name.
@@ -52,6 +56,7 @@ impl Class {
             Class::DuplicatePayment => "duplicate_payment",
             Class::WrongBeneficiary => "wrong_beneficiary",
             Class::CutoffShift => "cutoff_shift",
+            Class::UnidentifiedCredit => "unidentified_credit",
         }
     }
 
@@ -79,6 +84,6 @@ mod tests {
             let name: StrDeserializer<Error> = class.as_str().into_deserializer();
             assert_eq!(Class::deserialize(name), Ok(class));
         }
-        assert_eq!(Class::ALL.map(|c| c as usize), [0, 1, 2, 3, 4, 5, 6, 7]);
+        assert_eq!(Class::ALL.map(|c| c as usize), [0, 1, 2, 3, 4, 5, 6, 7, 8]);
     }
 }

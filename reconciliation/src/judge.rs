@@ -101,6 +101,10 @@ fn payment_class(
     let record = match (pair, digest) {
         (Pair::Own(_), Some(record)) => record,
         (Pair::SecondOf(_), _) if moved => return Class::DuplicatePayment,
+        // A credit that names no order (a transfer's content without a reference of PayHub's,
+        // vietqr.md §2) and whose transaction PayHub never saw as a payment: money for finance
+        // staff to trace, never guessed from its amount.
+        _ if moved && line.reference.is_empty() => return Class::UnidentifiedCredit,
         _ if moved => return Class::MissingInPayhub,
         // A line that moved no money and that PayHub cannot tie to anything needs no one.
         _ => return Class::Matched,

@@ -278,7 +278,7 @@ fn add_up<'a>(keys: &[SortKey], names: &[Option<&'a str>]) -> Result<Totals<'a>,
             .and_then(|d| Vnd::from_dong(d).ok())
             .ok_or(ReconcileError::SumOutOfRange(class))
     };
-    let mut by_class = [(0u64, 0i128); 8];
+    let mut by_class = [(0u64, 0i128); Class::ALL.len()];
     let mut by_agency = Vec::new();
     for run in keys.chunk_by(|a, b| a.tally() == b.tally()) {
         let class = run[0].class();

@@ -119,6 +119,22 @@ fn a_success_payhub_never_recorded_is_missing_in_payhub() {
 }
 
 #[test]
+fn a_credit_that_names_no_order_and_that_payhub_never_recorded_is_an_unidentified_credit() {
+    // A transfer whose content names no PayHub order: the hub leaves its reference empty.
+    let unnamed = StatementLine {
+        reference: String::new(),
+        ..line(1)
+    };
+    let input = run(vec![unnamed.clone()], vec![]);
+    assert_eq!(classes(&input), [c(Class::UnidentifiedCredit, "line 1")]);
+    let report = reconcile(&input).unwrap();
+    assert_eq!(report.tally(Class::UnidentifiedCredit).sum, vnd(150_000));
+    // PayHub recorded that very transaction (its notification came): matched by its id.
+    let input = run(vec![unnamed], vec![record(1)]);
+    assert_eq!(classes(&input), [c(Class::Matched, "line 1")]);
+}
+
+#[test]
 fn a_success_the_statement_lacks_is_missing_at_bank() {
     let input = run(vec![], vec![record(1)]);
     assert_eq!(classes(&input), [c(Class::MissingAtBank, "PAY1")]);
@@ -477,7 +493,7 @@ fn totals_count_and_sum_each_class_and_each_agency() {
     assert_eq!(report.tally(Class::Matched).count, 1);
     assert_eq!(report.tally(Class::MissingAtBank).count, 2);
     assert_eq!(report.tally(Class::MissingAtBank).sum, vnd(170_000));
-    assert_eq!(report.totals.by_class.len(), 8);
+    assert_eq!(report.totals.by_class.len(), Class::ALL.len());
     let by_agency: Vec<_> = report
         .totals
         .by_agency

@@ -18,6 +18,7 @@ use crate::domain::order::Order;
 use crate::domain::refund::{PendingRefund, RefundOutcome};
 
 pub mod bidv;
+pub mod credits;
 pub mod vcb;
 pub mod vnpay;
 
@@ -290,6 +291,7 @@ pub(crate) fn test_attempt(bank: BankCode) -> Attempt {
         bank_create_date: None,
         client_ip: None,
         query_count: 0,
+        channel: crate::domain::attempt::Channel::Gateway,
         // 2026-05-30 21:03:00 GMT+7.
         created_at: chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 5, 30, 14, 3, 0).unwrap(),
     }

@@ -6,21 +6,39 @@ use serde_json::Value;
 
 use super::play::{self, dossier_code, order_body, Played};
 use super::scenario::{Action, Fault, Visit, AGENCIES, CRIMINAL_RECORD, DAY};
+use super::transfers::{self, Transfer, TRANSFERS};
 use super::Demo;
+use chrono::NaiveTime;
 
 pub async fn play(demo: &Demo) -> anyhow::Result<Vec<Played>> {
-    println!("\nPlaying {} ({} citizens, GMT+7):", demo.day, DAY.len());
-    let bar = ProgressBar::new(DAY.len() as u64).with_style(
+    let citizens = DAY.len() + TRANSFERS.len();
+    println!("\nPlaying {} ({citizens} citizens, GMT+7):", demo.day);
+    let bar = ProgressBar::new(citizens as u64).with_style(
         ProgressStyle::with_template("  [{bar:30}] {pos}/{len} {msg}")
             .expect("a valid template")
             .progress_chars("=> "),
     );
-    let mut played = Vec::with_capacity(DAY.len());
-    for (n, visit) in DAY.iter().enumerate() {
-        demo.move_clock_to(visit.time());
-        bar.set_message(visit.citizen);
-        let outcome = play::play_visit(demo, n + 1, visit).await?;
-        let line = describe(visit, &outcome);
+    // The visits at the banks' pages and the VietQR transfers, in time order.
+    let mut steps: Vec<(NaiveTime, Step)> = DAY
+        .iter()
+        .map(|v| (v.time(), Step::Visit(v)))
+        .chain(TRANSFERS.iter().map(|t| (t.time(), Step::Transfer(t))))
+        .collect();
+    steps.sort_by_key(|(time, _)| *time);
+    let mut played = Vec::with_capacity(citizens);
+    for (n, (time, step)) in steps.into_iter().enumerate() {
+        demo.move_clock_to(time);
+        let (citizen, line, outcome) = match step {
+            Step::Visit(visit) => {
+                let outcome = play::play_visit(demo, n + 1, visit).await?;
+                (visit.citizen, describe(visit, &outcome), outcome)
+            }
+            Step::Transfer(t) => {
+                let outcome = transfers::play_transfer(demo, n + 1, t).await?;
+                (t.citizen, t.describe(&outcome), outcome)
+            }
+        };
+        bar.set_message(citizen);
         if bar.is_hidden() {
             println!("{line}");
         } else {
@@ -31,6 +49,11 @@ pub async fn play(demo: &Demo) -> anyhow::Result<Vec<Played>> {
     }
     bar.finish_and_clear();
     Ok(played)
+}
+
+enum Step {
+    Visit(&'static Visit),
+    Transfer(&'static Transfer),
 }
 
 /// `  09:30  Hoàng Minh Đức       vcb     1.023.000 ₫  paid  (…)`
@@ -80,7 +103,7 @@ pub async fn fresh_order(demo: &Demo) -> anyhow::Result<String> {
         action: Action::Approve,
         fault: Fault::None,
     };
-    let dossier = dossier_code(AGENCIES[0].code, demo.day, DAY.len() + 1);
+    let dossier = dossier_code(AGENCIES[0].code, demo.day, DAY.len() + TRANSFERS.len() + 1);
     let mut body = order_body(demo, &visit, &dossier);
     body["expires_in_minutes"] = Value::from(24 * 60);
     let order = demo.create_order(&dossier, &body).await?;

@@ -26,6 +26,7 @@ pub mod portal;
 pub mod reconcile;
 pub mod scenario;
 pub mod seed;
+pub mod transfers;
 
 /// The banks call back this often until PayHub acknowledges: the specs' minutes, compressed.
 const RETRY_EVERY: Duration = Duration::from_millis(200);

@@ -26,6 +26,30 @@ pub struct Attempt {
     pub client_ip: Option<String>,
     pub query_count: i32,
     pub created_at: DateTime<Utc>,
+    pub channel: Channel,
+}
+
+/// How an attempt reaches its bank: the bank's own gateway (a redirect), or a VietQR code PayHub
+/// shows, paid by a transfer to the account `bank` holds (vietqr.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    Gateway,
+    Vietqr,
+}
+
+impl Channel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Gateway => "gateway",
+            Channel::Vietqr => "vietqr",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Channel> {
+        [Channel::Gateway, Channel::Vietqr]
+            .into_iter()
+            .find(|c| c.as_str() == text)
+    }
 }
 
 /// What a bank says happened to an attempt, from a verified notification, a query answer, or a

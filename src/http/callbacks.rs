@@ -152,7 +152,7 @@ fn text_refusal(cb: &Callback) -> Option<String> {
 /// The longest reference, transaction id or account a bank may name.
 const BANK_ID_CHARS: usize = 100;
 
-fn headers_text(headers: &HeaderMap) -> String {
+pub(super) fn headers_text(headers: &HeaderMap) -> String {
     headers
         .iter()
         .map(|(k, v)| format!("{k}: {}", v.to_str().unwrap_or("<binary>")))
@@ -160,7 +160,7 @@ fn headers_text(headers: &HeaderMap) -> String {
         .join("\n")
 }
 
-fn json_response(status: u16, body: String) -> Response {
+pub(super) fn json_response(status: u16, body: String) -> Response {
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
     (status, [("content-type", "application/json")], body).into_response()
 }

@@ -19,6 +19,7 @@ use crate::clock::vietnam;
 use crate::domain::bank::{bank_code, display_name, BankCode};
 use crate::domain::state::OrderStatus;
 use crate::payments::start::{available_banks, shown_status, start_payment, StartError};
+use crate::payments::vietqr::{self, vietqr_account};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -85,9 +86,13 @@ async fn show_checkout(State(app): State<AppState>, Path(id): Path<String>) -> R
         .iter()
         .map(|i| context! { kind => i.kind.vietnamese(), name => i.name, amount => i.amount.to_vietnamese() })
         .collect();
+    let vietqr = vietqr_account(&banks).map(|_| {
+        context! { code => vietqr::CHOICE, name => "VietQR – chuyển khoản từ ứng dụng ngân hàng bất kỳ" }
+    });
     let banks: Vec<_> = banks
         .iter()
         .map(|(b, _)| context! { code => b.as_str(), name => display_name(*b) })
+        .chain(vietqr)
         .collect();
     page(
         StatusCode::OK,

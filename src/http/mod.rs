@@ -15,6 +15,7 @@ pub mod admin;
 pub mod attempts;
 pub mod callbacks;
 pub mod checkout;
+pub mod credits;
 pub mod edge;
 pub mod error;
 pub mod extract;
@@ -30,6 +31,7 @@ pub mod receipts;
 pub mod refunds;
 pub mod report_pages;
 pub mod reports;
+pub mod vietqr;
 
 use error::ApiError;
 
@@ -88,6 +90,7 @@ pub fn router(state: AppState) -> Router {
         .merge(orders::router())
         .merge(checkout::router())
         .merge(callbacks::router())
+        .merge(credits::router())
         .merge(reports::router())
         .merge(report_pages::router())
         .merge(notifications::router())
@@ -96,6 +99,7 @@ pub fn router(state: AppState) -> Router {
         .merge(legacy::router())
         .merge(receipts::router())
         .merge(ops_reports::router())
+        .merge(vietqr::router())
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             metrics::track,

@@ -19,6 +19,7 @@ fn templates() -> &'static Environment<'static> {
                 include_str!("../../templates/checkout.html"),
             ),
             ("result.html", include_str!("../../templates/result.html")),
+            ("vietqr.html", include_str!("../../templates/vietqr.html")),
             ("receipt.html", include_str!("../../templates/receipt.html")),
             ("message.html", include_str!("../../templates/message.html")),
             (

@@ -4,3 +4,4 @@
 
 pub mod refund;
 pub mod start;
+pub mod vietqr;

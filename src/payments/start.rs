@@ -6,6 +6,7 @@ use chrono::{DateTime, Duration, Utc};
 use crate::app::AppState;
 use crate::banks;
 use crate::domain::agency::{single_account, BeneficiarySetting};
+use crate::domain::attempt::Channel;
 use crate::domain::bank::BankCode;
 use crate::domain::order::Order;
 use crate::domain::state::OrderStatus;
@@ -67,7 +68,7 @@ pub async fn available_banks(
 
 /// A random attempt reference: 12 of `[A-Z0-9]` (vnp_TxnRef allows `[A-Za-z0-9]`), unrelated to
 /// the dossier code so that nothing about the citizen travels to the bank in it.
-fn new_reference() -> String {
+pub(super) fn new_reference() -> String {
     use rand::Rng;
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
     let mut rng = rand::rngs::OsRng;
@@ -90,6 +91,9 @@ pub async fn start_payment(
         return Err(StartError::NotPayable);
     }
     let banks = available_banks(app, order, now).await?;
+    if choice == super::vietqr::CHOICE {
+        return super::vietqr::start_vietqr(app, order, &banks, client_ip).await;
+    }
     let chosen =
         crate::domain::bank::bank_code(choice).and_then(|b| banks.iter().find(|(c, _)| *c == b));
     let Some((bank, setting)) = chosen else {
@@ -106,6 +110,7 @@ pub async fn start_payment(
         setting,
         client_ip: Some(client_ip),
         bank_create_date: (*bank == BankCode::Vnpay).then_some(create_date.as_str()),
+        channel: Channel::Gateway,
     };
     let attempt = match app.store.create_attempt(&new, order.amount, now).await {
         Ok(a) => a,

@@ -12,6 +12,7 @@ pub mod progress;
 pub mod recover;
 pub mod run;
 pub mod summary;
+pub mod transfers;
 pub mod xlsx;
 
 pub use recover::confirm_and_apply_missing;

@@ -4,7 +4,12 @@
 //! as a callback (`Store::apply_callback`).
 
 use crate::app::AppState;
+use crate::banks::credits::statement_credit;
 use crate::banks::{query_attempt, BankCallError, QueryAnswer};
+use crate::domain::attempt::{Attempt, Channel};
+use crate::domain::bank::BankCode;
+use crate::domain::credit::CreditOutcome;
+use crate::domain::Vnd;
 use crate::store::payments::Applied;
 use crate::store::reconciliation::{Discrepancy, DiscrepancyFilter, ResolveError};
 use crate::store::StoreError;
@@ -41,6 +46,9 @@ pub async fn confirm_and_apply_missing(
             "PayHub has no attempt with this reference".into(),
         ));
     };
+    if attempt.channel == Channel::Vietqr {
+        return recover_transfer(app, d, &attempt).await;
+    }
     let cb = match query_attempt(app, &attempt).await? {
         QueryAnswer::Found(report) if report.is_paid() => report,
         QueryAnswer::Found(_) | QueryAnswer::NotFound => {
@@ -69,6 +77,83 @@ pub async fn confirm_and_apply_missing(
     );
     match app
         .store
+        .resolve_discrepancy(d.id, AUTO_ACTOR, &note, now)
+        .await
+    {
+        Ok(_) | Err(ResolveError::AlreadyResolved(_)) => Ok(Recovery::Applied(applied)),
+        Err(ResolveError::Store(e)) => Err(e.into()),
+    }
+}
+
+/// vietqr.md: a transfer PayHub missed (its credit notification lost) is recovered from the
+/// statement line itself, whose content names the VietQR attempt: no gateway knows the transfer,
+/// so there is no query to ask. The statement is the bank's signed (VCB) or hashed (BIDV) word.
+/// The credit is recorded like a notified one, once per bank transaction (`account_credits`
+/// and `payments` are unique on it), so a late notification or a re-run changes nothing.
+async fn recover_transfer(
+    app: &AppState,
+    d: &Discrepancy,
+    attempt: &Attempt,
+) -> Result<Recovery, RecoverError> {
+    let f = &d.facts;
+    let (Some(txn_id), Some(amount), Some(at), Some(account)) = (
+        f.bank_txn_id.as_deref(),
+        f.bank_amount_vnd,
+        f.bank_at,
+        f.credited_account.as_deref(),
+    ) else {
+        return Ok(Recovery::LeftForStaff(
+            "the statement line lacks a transaction, amount, time or account".into(),
+        ));
+    };
+    let Ok(amount) = Vnd::from_dong(amount) else {
+        return Ok(Recovery::LeftForStaff(format!(
+            "amount {amount} is not money"
+        )));
+    };
+    let merchant = match attempt.bank {
+        BankCode::Vcb => crate::banks::vcb::merchant(&app.config).map(|m| m.id.to_owned()),
+        BankCode::Bidv => crate::banks::bidv::partner(&app.config).map(|p| p.code.to_owned()),
+        BankCode::Vnpay => None,
+    };
+    // The engine's line keeps no content; the reference it named stands for it.
+    let content = format!("(statement) {}", f.reference);
+    let credit = statement_credit(
+        attempt.bank,
+        &merchant.unwrap_or_default(),
+        txn_id,
+        amount,
+        at,
+        account,
+        &content,
+    );
+    let now = app.clock.now();
+    let outcome = app.store.record_credit(&credit, Some(attempt), now).await?;
+    if !matches!(
+        outcome,
+        CreditOutcome::Paid | CreditOutcome::Repeat | CreditOutcome::DuplicatePayment
+    ) {
+        return Ok(Recovery::LeftForStaff(format!(
+            "the transfer was recorded as {}",
+            outcome.as_str()
+        )));
+    }
+    if outcome == CreditOutcome::Paid {
+        app.metrics.payment(attempt.bank);
+    }
+    let note = format!(
+        "{} transfer {txn_id} recovered from the statement ({})",
+        attempt.bank,
+        outcome.as_str()
+    );
+    let applied = match outcome {
+        CreditOutcome::Paid => Applied::Paid,
+        CreditOutcome::DuplicatePayment => Applied::DuplicatePayment {
+            attempt_was_final: true,
+        },
+        _ => Applied::Repeat,
+    };
+    match (app.store)
         .resolve_discrepancy(d.id, AUTO_ACTOR, &note, now)
         .await
     {

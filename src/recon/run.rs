@@ -13,6 +13,7 @@ use super::entries;
 use super::input::{account_history, business_day, engine_line, engine_record, record_window};
 use super::progress::Progress;
 use super::recover::recover_missing;
+use super::transfers::{keep_contents, Transfers, Unnamed};
 use crate::app::AppState;
 use crate::domain::bank::BankCode;
 use crate::store::reconciliation::{DiscrepancyFacts, MatchedBatch, NewRun, RunSource, Total};
@@ -79,7 +80,8 @@ pub async fn reconcile_statement(
         side
     };
     let (parsed, side) = tokio::join!(parsing, reading);
-    let (file_sha256, lines) = parsed??;
+    let (file_sha256, (mut lines, transfers)) = parsed??;
+    let unnamed = super::transfers::name_orders(app, &mut lines, transfers).await?;
     let new = NewRun {
         bank,
         date,
@@ -91,7 +93,7 @@ pub async fn reconcile_statement(
     };
     let run_id = app.store.start_run(&new, app.clock.now()).await?;
     let judged = match side {
-        Ok(side) => judge_and_store(app, run_id, date, lines, side, progress).await,
+        Ok(side) => judge_and_store(app, run_id, date, (lines, unnamed), side, progress).await,
         Err(e) => Err(e),
     };
     if let Err(e) = judged {
@@ -116,10 +118,12 @@ fn parse(
     file: Vec<u8>,
     estimate: usize,
     progress: &dyn Progress,
-) -> Result<Vec<reconciliation::StatementLine>, StatementError> {
+) -> Result<(Vec<reconciliation::StatementLine>, Transfers), StatementError> {
     progress.stage("reading the statement", estimate as u64);
     let mut lines = Vec::with_capacity(estimate);
+    let mut transfers = Transfers::default();
     bank_adapters::each_statement_line(bank, &file, |line| {
+        transfers.note(lines.len(), &line);
         lines.push(engine_line(line));
         if lines.len() % 10_000 == 0 {
             progress.advance(10_000);
@@ -127,7 +131,7 @@ fn parse(
     })?;
     drop(file);
     check_day(date, &lines)?;
-    Ok(lines)
+    Ok((lines, transfers))
 }
 
 /// PayHub's records of the run's window, as the engine's, and the bank's account history.
@@ -170,13 +174,15 @@ async fn judge_and_store(
     app: &AppState,
     run_id: i64,
     date: NaiveDate,
-    lines: Vec<reconciliation::StatementLine>,
+    (lines, unnamed): (Vec<reconciliation::StatementLine>, Unnamed),
     side: Side,
     progress: Arc<dyn Progress>,
 ) -> Result<(), ReconError> {
     let shown = progress.clone();
     let started = std::time::Instant::now();
-    let judged = tokio::task::spawn_blocking(move || judge(date, lines, side, &*shown)).await??;
+    let mut judged =
+        tokio::task::spawn_blocking(move || judge(date, lines, side, &*shown)).await??;
+    keep_contents(&mut judged.discrepancies, &unnamed);
     tracing::debug!(elapsed = ?started.elapsed(), "judged");
     progress.stage("storing the run", 0);
     let records = i32::try_from(judged.records).unwrap_or(i32::MAX);

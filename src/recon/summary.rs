@@ -73,6 +73,7 @@ pub fn label(class: &str) -> &'static str {
         "duplicate_payment" => "Thanh toán trùng",
         "wrong_beneficiary" => "Sai tài khoản thụ hưởng",
         "cutoff_shift" => "Lệch ngày (giao dịch sát nửa đêm)",
+        "unidentified_credit" => "Tiền chuyển đến chưa xác định hồ sơ",
         _ => "Khác",
     }
 }

@@ -6,7 +6,7 @@ use super::rows::{parse_col, vnd};
 use super::transitions::lock_order;
 use super::{on_tx, with_pool, Store, StoreError, Tx};
 use crate::domain::agency::BeneficiarySetting;
-use crate::domain::attempt::Attempt;
+use crate::domain::attempt::{Attempt, Channel};
 use crate::domain::bank::{bank_code, BankCode};
 use crate::domain::state::{
     attempt_transition, AttemptEvent, AttemptStatus, AttemptTransition, OrderStatus,
@@ -30,11 +30,12 @@ pub(crate) struct AttemptRow {
     client_ip: Option<String>,
     query_count: i32,
     created_at: DateTime<Utc>,
+    channel: String,
 }
 
 pub(crate) const ATTEMPT_COLUMNS: &str = "id, order_id, bank, reference, status, amount_vnd, \
     account_no, account_name, bank_bin, terminal_code, bank_payment_id, bank_create_date, \
-    client_ip, query_count, created_at";
+    client_ip, query_count, created_at, channel";
 
 impl AttemptRow {
     pub(crate) fn into_domain(self) -> Result<Attempt, StoreError> {
@@ -46,6 +47,7 @@ impl AttemptRow {
                 AttemptStatus::parse,
             )?,
             amount: vnd(self.amount_vnd)?,
+            channel: parse_col("payment_attempts.channel", &self.channel, Channel::parse)?,
             id: self.id,
             order_id: self.order_id,
             reference: self.reference,
@@ -70,6 +72,7 @@ pub struct NewAttempt<'a> {
     pub setting: &'a BeneficiarySetting,
     pub client_ip: Option<&'a str>,
     pub bank_create_date: Option<&'a str>,
+    pub channel: Channel,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -143,8 +146,9 @@ impl Store {
         }
         let sql = format!(
             "insert into payment_attempts (order_id, bank, reference, status, amount_vnd, account_no,
-               account_name, bank_bin, terminal_code, bank_create_date, client_ip, created_at, updated_at)
-             values ($1, $2, $3, 'created', $4, $5, $6, $7, $8, $9, $10, $11, $11)
+               account_name, bank_bin, terminal_code, bank_create_date, client_ip, created_at, updated_at,
+               channel)
+             values ($1, $2, $3, 'created', $4, $5, $6, $7, $8, $9, $10, $11, $11, $12)
              returning {ATTEMPT_COLUMNS}"
         );
         let row: AttemptRow = on_tx!(&mut tx, |c| sqlx::query_as(&sql)
@@ -159,6 +163,7 @@ impl Store {
             .bind(new.bank_create_date)
             .bind(new.client_ip)
             .bind(now)
+            .bind(new.channel.as_str())
             .fetch_one(c)
             .await?);
         tx.commit().await?;
@@ -186,6 +191,19 @@ impl Store {
         .execute(c)
         .await
         .map(|r| r.rows_affected())?);
+        tx.commit().await
+    }
+
+    /// A VietQR attempt is shown to the citizen: it waits for the transfer's credit
+    /// notification. Pending sync never asks about it (`next_query_at` stays empty): no gateway
+    /// knows it, and a missed credit is found in the statement.
+    pub async fn attempt_awaiting_transfer(
+        &self,
+        attempt: &Attempt,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        transition_attempt(&mut tx, attempt, AttemptEvent::Redirected, None, now).await?;
         tx.commit().await
     }
 

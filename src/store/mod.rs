@@ -16,6 +16,7 @@ use crate::config::DatabaseConfig;
 pub mod agencies;
 pub mod attempts;
 pub mod audit;
+pub mod credits;
 pub mod cutover;
 pub mod daily_report;
 pub mod jobs;

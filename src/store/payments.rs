@@ -306,7 +306,7 @@ impl Store {
     }
 }
 
-async fn insert_inbound(
+pub(super) async fn insert_inbound(
     tx: &mut Tx,
     c: &InboundCallback<'_>,
     now: DateTime<Utc>,

@@ -16,7 +16,7 @@ pub struct Backlog {
 
 #[derive(Debug, Clone, Default)]
 pub struct Gauges {
-    /// Per bank: attempts redirected to the bank with no final answer yet.
+    /// Per bank: attempts redirected to the bank's gateway with no final answer yet.
     pub pending_attempts: Vec<Backlog>,
     /// Discrepancies of current runs not resolved (one backlog, label `all`).
     pub open_discrepancies: Vec<Backlog>,
@@ -26,8 +26,11 @@ pub struct Gauges {
 
 impl Store {
     pub async fn gauges(&self) -> Result<Gauges, StoreError> {
+        // A VietQR attempt waits for a citizen's transfer, not for a bank's answer, and no
+        // pending sync ends it (a code never paid stays open, payable late): not a backlog.
         let pending = "select bank as label, count(*) as n, min(created_at) as oldest
-             from payment_attempts where status = 'redirected' group by bank";
+             from payment_attempts where status = 'redirected' and channel = 'gateway'
+             group by bank";
         let discrepancies = "select 'all' as label, count(*) as n, min(r.started_at) as oldest
              from discrepancies d join reconciliation_runs r on r.id = d.run_id
              where d.resolved_at is null and r.is_current";

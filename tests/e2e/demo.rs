@@ -7,6 +7,7 @@ use std::process::Command;
 use bank_adapters::BankCode;
 use payhub::config::{DatabaseConfig, DatabaseUrl};
 use payhub::demo::scenario::{expected_totals, Action, Fault, Visit, DAY};
+use payhub::demo::transfers::{self, TRANSFERS};
 use payhub::store::Store;
 use payhub_money::Vnd;
 use reconciliation::Class;
@@ -39,14 +40,17 @@ async fn the_demo_plays_its_day_and_each_fault_lands_in_its_class(backend: Backe
         String::from_utf8_lossy(&out.stderr)
     );
 
+    let mut expected = expected_totals(&DAY);
+    transfers::add_expected(&mut expected);
     assert_eq!(
         reported_totals(&stdout),
-        expected_totals(&DAY),
+        expected,
         "the summary matches what was injected:\n{stdout}"
     );
-    for visit in &DAY {
+    let citizens = DAY.iter().map(|v| v.citizen);
+    for citizen in citizens.chain(TRANSFERS.iter().map(|t| t.citizen)) {
         assert!(
-            stdout.contains(visit.citizen),
+            stdout.contains(citizen),
             "progress names each citizen: {stdout}"
         );
     }
@@ -164,6 +168,10 @@ fn expected_statuses() -> BTreeMap<String, i64> {
         *statuses
             .entry(expected_status(visit).to_owned())
             .or_insert(0) += 1;
+    }
+    for t in &TRANSFERS {
+        let status = if t.expected_paid() { "paid" } else { "unpaid" };
+        *statuses.entry(status.to_owned()).or_insert(0) += 1;
     }
     statuses
 }

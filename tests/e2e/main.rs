@@ -27,4 +27,7 @@ mod refunds;
 mod report_email;
 mod report_pages;
 mod sync;
+mod vietqr;
+mod vietqr_faults;
+mod vietqr_recon;
 mod volume;

@@ -10,6 +10,7 @@ use chrono::{DateTime, FixedOffset};
 
 mod bills;
 mod codes;
+mod credits;
 mod inquiry;
 mod notify;
 mod refunds;
@@ -23,6 +24,9 @@ pub use bills::{
     Registration,
 };
 pub use codes::{InquiryCode, NotifyCode, RegisterCode, ReplyCode};
+pub use credits::{
+    credit_body, credit_reply, sanitize_content, verify_credit, CREDITS_CALLBACK_PATH,
+};
 pub use inquiry::{verify_inquiry, Inquiry, InquiryReply};
 pub use notify::{verify_notification, NotifyReply};
 pub use refunds::{refund_body, verify_refund_reply, RefundOrder, RefundReceipt};

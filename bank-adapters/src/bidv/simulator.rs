@@ -41,6 +41,7 @@ mod query;
 mod refund;
 mod register;
 mod statement;
+mod transfer;
 
 pub use inquiry::InquiryAttempt;
 pub use pay::{BillPayment, PayError};
@@ -64,6 +65,8 @@ pub struct SimulatorConfig {
     pub inquiry_url: String,
     /// §3: `{payhub}/callbacks/bidv/notify`.
     pub notify_url: String,
+    /// vietqr.md §4: `{payhub}/callbacks/bidv/credits`.
+    pub credits_url: String,
     /// Where the payment page sends the browser afterwards, with `?bill=…` appended. Not in
     /// bidv.md; PayHub's `GET /return/bidv` (api.md) by default.
     pub return_url: String,
@@ -85,6 +88,7 @@ impl SimulatorConfig {
             secret: secret.into(),
             inquiry_url: format!("{payhub}/callbacks/bidv/inquiry"),
             notify_url: format!("{payhub}/callbacks/bidv/notify"),
+            credits_url: format!("{payhub}{}", super::CREDITS_CALLBACK_PATH),
             return_url: format!("{payhub}/return/bidv"),
             settings: Settings::compressed(SPEC_RETRIES),
         }
@@ -224,6 +228,7 @@ pub fn router(sim: Simulator) -> Router {
         .route("/pay", get(pay::show))
         .route("/sim/pay/{bill}", post(pay::submit))
         .route("/sim/bidv/pay-by-code", post(pay::pay_by_code_route))
+        .route("/sim/vietqr", post(transfer::pay_route))
         .with_state(sim);
     faults.over(routes)
 }

@@ -27,6 +27,7 @@ pub fn parse_statement(file: &[u8]) -> Result<Vec<StatementLine>, StatementError
         }
         match line.split_once('|').map_or(line, |(record, _)| record) {
             "D" => details.push(parse_detail(line_no, line)?),
+            "C" => details.push(parse_credit(line_no, line)?),
             "T" => trailer = Some((line_no, line)),
             "H" => return Err(StatementError::new(line_no, "a second header")),
             other => {
@@ -128,6 +129,38 @@ fn parse_detail(line_no: usize, line: &str) -> Result<StatementLine, StatementEr
         credited_to: non_empty(account),
         fee: None,
         original_txn_id,
+        transfer_content: None,
+    })
+}
+
+/// `C|MaGiaoDich|SoTien|ThoiGian|SoTaiKhoan|NoiDung`: a credit to the account by a transfer
+/// (VietQR). `NoiDung` holds no `|`, so the record has exactly six fields.
+fn parse_credit(line_no: usize, line: &str) -> Result<StatementLine, StatementError> {
+    let error = |reason: String| StatementError::new(line_no, reason);
+    let fields: Vec<&str> = line.split('|').collect();
+    let ["C", txn_id, amount, at, account, content] = fields[..] else {
+        return Err(error(format!(
+            "a credit line needs 6 fields, found {}",
+            fields.len()
+        )));
+    };
+    if txn_id.is_empty() || account.is_empty() {
+        return Err(error("MaGiaoDich and SoTaiKhoan are required".to_owned()));
+    }
+    Ok(StatementLine {
+        bank: BankCode::Bidv,
+        line_no,
+        bank_txn_id: txn_id.to_owned(),
+        reference: String::new(),
+        amount: parse_vnd(line_no, "SoTien", amount)?,
+        kind: LineKind::Payment,
+        status: LineStatus::Paid,
+        at: compact_time::parse(at)
+            .ok_or_else(|| error(format!("ThoiGian {at:?} is not yyyyMMddHHmmss")))?,
+        credited_to: Some(account.to_owned()),
+        fee: None,
+        original_txn_id: None,
+        transfer_content: Some(content.to_owned()),
     })
 }
 

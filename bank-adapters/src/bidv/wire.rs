@@ -208,3 +208,24 @@ pub fn percent_encode(value: &str) -> String {
         })
         .collect()
 }
+
+/// vietqr.md §4: the BIDV credit notification's `ChuKy` fields.
+pub const CREDIT: &[&str] = &[
+    "MaDoiTac",
+    "SoTaiKhoan",
+    "SoTien",
+    "MaGiaoDich",
+    "ThoiGian",
+    "NoiDung",
+];
+
+/// vietqr.md §4: the BIDV credit notification body (without `ChuKy`).
+#[derive(Debug, Serialize)]
+pub struct CreditBody<'a> {
+    pub MaDoiTac: &'a str,
+    pub SoTaiKhoan: &'a str,
+    pub SoTien: i64,
+    pub MaGiaoDich: &'a str,
+    pub ThoiGian: String,
+    pub NoiDung: &'a str,
+}

@@ -7,6 +7,7 @@
 
 use std::fmt;
 
+mod credits;
 mod notify;
 mod payments;
 mod signed;
@@ -15,6 +16,7 @@ pub mod simulator;
 mod statement;
 pub mod wire;
 
+pub use credits::{credit_body, verify_credit, CREDITS_CALLBACK_PATH};
 pub use notify::{verify_notification, NotifyReply};
 pub use payments::{
     create_payment_body, parse_create_reply, parse_query_reply, parse_refund_reply, query_path,

@@ -10,7 +10,10 @@
 //!   `code` `00`) and answers `303` to `returnUrl?paymentId&orderRef&status&ts&sig` (§1).
 //! - `GET /v1/payments/{paymentId}`, `GET /v1/payments?orderRef=…` (§3).
 //! - `POST /v1/payments/{paymentId}/refunds` (§4): partial refunds, their sum at most the payment.
-//! - `GET /v1/statements?date=YYYY-MM-DD` (§5): signed CSV, `404` until the day is closed.
+//! - `GET /v1/statements?date=YYYY-MM-DD` (§5): signed CSV, `404` until the day is closed; with
+//!   a tenth column `description` once the bank has booked a VietQR transfer (statements.md).
+//! - `POST /sim/vietqr` (form `payload`, optional `content`): the citizen's banking app pays a
+//!   VietQR code to an account here; the credit is notified to `credits_url` (vietqr.md §4).
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -37,6 +40,7 @@ mod pay;
 mod query;
 mod refund;
 mod statement;
+mod transfer;
 
 /// vcb.md §2: retries after 1, 5, 15, 30 and 60 minutes, then hourly for 24 hours.
 pub const SPEC_RETRIES: usize = 5 + 24;
@@ -57,6 +61,9 @@ pub struct SimulatorConfig {
     pub secret: String,
     /// Retries, timeout, clock.
     pub settings: Settings,
+    /// Where credit notifications go (vietqr.md §4, PayHub's `/callbacks/vcb/credits`); none
+    /// are sent while `None`.
+    pub credits_url: Option<String>,
 }
 
 impl SimulatorConfig {
@@ -66,6 +73,7 @@ impl SimulatorConfig {
             merchant_id: merchant_id.into(),
             secret: secret.into(),
             settings: Settings::compressed(SPEC_RETRIES),
+            credits_url: None,
         }
     }
 }
@@ -253,6 +261,7 @@ pub fn router(sim: Simulator) -> Router {
         .route("/v1/statements", get(statement::statement))
         .route("/pay/{payment_id}", get(pay::show))
         .route("/sim/pay/{payment_id}", post(pay::submit))
+        .route("/sim/vietqr", post(transfer::pay_route))
         .with_state(sim);
     faults.over(routes)
 }

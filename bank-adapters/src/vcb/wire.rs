@@ -147,3 +147,22 @@ pub struct NotifyReplyBody<'a> {
     pub code: &'a str,
     pub message: &'a str,
 }
+
+/// vietqr.md §4: the VCB credit notification body (`POST /callbacks/vcb/credits`).
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreditBody {
+    pub event_id: String,
+    pub account_no: String,
+    pub amount: i64,
+    pub currency: String,
+    pub bank_txn_id: String,
+    pub credited_at: DateTime<FixedOffset>,
+    pub content: String,
+    #[serde(default)]
+    pub counter_bank_bin: Option<String>,
+    #[serde(default)]
+    pub counter_account_no: Option<String>,
+    #[serde(default)]
+    pub counter_name: Option<String>,
+}

@@ -78,5 +78,6 @@ fn parse_line(line: usize, fields: &[String; 9]) -> Result<StatementLine, Statem
         fee,
         // The reference layout names no original transaction for a refund; txn_ref links it.
         original_txn_id: None,
+        transfer_content: None,
     })
 }

@@ -10,6 +10,7 @@ use serde::Deserialize;
 
 use super::Simulator;
 use crate::signing::sha256_hex;
+use crate::simulator::is_transfer;
 use crate::simulator::Transaction;
 use crate::{compact_time, TxnStatus, Vnd};
 
@@ -44,7 +45,10 @@ fn build(sim: &Simulator, day: NaiveDate, ngay: &str) -> String {
         let mut lines = Vec::new();
         let mut amounts = Vec::new();
         for txn in &ledger.transactions {
-            if txn.status == TxnStatus::Paid && txn.posted_on == Some(day) {
+            if txn.status == TxnStatus::Paid && txn.posted_on == Some(day) && is_transfer(txn) {
+                lines.push(credit(txn));
+                amounts.push(txn.amount);
+            } else if txn.status == TxnStatus::Paid && txn.posted_on == Some(day) {
                 lines.push(detail(txn, txn.amount, &txn.at, "PAID"));
                 amounts.push(txn.amount);
             }
@@ -75,6 +79,19 @@ fn build(sim: &Simulator, day: NaiveDate, ngay: &str) -> String {
     let trailer = sha256_hex(&file);
     file.push_str(&format!("T|{trailer}\n"));
     file
+}
+
+/// `C|MaGiaoDich|SoTien|ThoiGian|SoTaiKhoan|NoiDung` (statements.md "BIDV"): a transfer, whose
+/// content the ledger keeps as its reference (`|` and line breaks already spaces).
+fn credit(txn: &Transaction) -> String {
+    format!(
+        "C|{}|{}|{}|{}|{}",
+        txn.bank_txn_id.as_deref().unwrap_or_default(),
+        txn.amount,
+        crate::compact_time::format(&txn.at),
+        txn.credited_account,
+        crate::bidv::sanitize_content(&txn.reference),
+    )
 }
 
 fn detail(txn: &Transaction, amount: Vnd, at: &DateTime<FixedOffset>, status: &str) -> String {

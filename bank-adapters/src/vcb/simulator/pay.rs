@@ -156,7 +156,7 @@ fn notification(sim: &Simulator, txn: TxnId, url: String, body: String) -> Outgo
 
 /// §2: VCB retries anything but `00`. PayHub's reply carries data, so it must be signed too; an
 /// unsigned or forged `00` is not an acknowledgement.
-async fn send(sim: &Simulator, url: &str, body: String) -> Outcome {
+pub(super) async fn send(sim: &Simulator, url: &str, body: String) -> Outcome {
     let now = sim.controls().clock().now_unix();
     let mut request = sim
         .controls()

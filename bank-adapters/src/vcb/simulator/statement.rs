@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 
 use super::Simulator;
-use crate::simulator::csv_row;
+use crate::simulator::{csv_row, is_transfer};
 use crate::vcb::wire::rfc3339_gmt7;
 use crate::TxnStatus;
 
@@ -53,7 +53,12 @@ pub(super) async fn statement(
 /// and the refunded `bank_txn_id` in `payment_id` (statements.md "VCB").
 fn build(sim: &Simulator, day: NaiveDate) -> String {
     let payment_ids: HashMap<String, String> = sim.payments().by_order_ref.clone();
-    let mut csv = csv_row(&[
+    // statements.md: a statement that includes account credits adds `description`; without a
+    // transfer in the ledger the file keeps its nine columns.
+    let credits = sim
+        .controls()
+        .read(|ledger| ledger.transactions.iter().any(is_transfer));
+    let mut header = vec![
         "bank_txn_id",
         "payment_id",
         "order_ref",
@@ -63,7 +68,21 @@ fn build(sim: &Simulator, day: NaiveDate) -> String {
         "paid_at",
         "credit_account_no",
         "fee",
-    ]);
+    ];
+    if credits {
+        header.push("description");
+    }
+    let mut csv = csv_row(&header);
+    let row = |fields: &[&str], description: &str| {
+        let mut row = csv_row(fields);
+        if credits {
+            // One more field: the row's line break moves after it.
+            row.pop();
+            row.push(',');
+            row.push_str(&csv_row(&[description]));
+        }
+        row
+    };
     sim.controls().read(|ledger| {
         for txn in &ledger.transactions {
             let (Some(bank_txn_id), TxnStatus::Paid) = (&txn.bank_txn_id, &txn.status) else {
@@ -72,33 +91,52 @@ fn build(sim: &Simulator, day: NaiveDate) -> String {
             if txn.posted_on != Some(day) {
                 continue;
             }
-            csv.push_str(&csv_row(&[
+            let (amount, at) = (txn.amount.to_string(), rfc3339_gmt7(&txn.at));
+            if is_transfer(txn) {
+                let fields = [
+                    bank_txn_id.as_str(),
+                    "",
+                    "",
+                    &amount,
+                    "VND",
+                    "SUCCESS",
+                    &at,
+                    &txn.credited_account,
+                    "0",
+                ];
+                csv.push_str(&row(&fields, &txn.reference));
+                continue;
+            }
+            let fields = [
                 bank_txn_id.as_str(),
                 payment_ids.get(&txn.reference).map_or("", String::as_str),
                 &txn.reference,
-                &txn.amount.to_string(),
+                &amount,
                 "VND",
                 "SUCCESS",
-                &rfc3339_gmt7(&txn.at),
+                &at,
                 &txn.credited_account,
                 "0",
-            ]));
+            ];
+            csv.push_str(&row(&fields, ""));
         }
         for refund in ledger.refunds.iter().filter(|r| r.at.date_naive() == day) {
             let credited = ledger
                 .find_txn(&refund.original_txn_id)
                 .map_or("", |id| ledger.get(id).credited_account.as_str());
-            csv.push_str(&csv_row(&[
+            let (amount, at) = (format!("-{}", refund.amount), rfc3339_gmt7(&refund.at));
+            let fields = [
                 refund.refund_id.as_str(),
                 &refund.original_txn_id,
                 &refund.reference,
-                &format!("-{}", refund.amount),
+                &amount,
                 "VND",
                 "REFUNDED",
-                &rfc3339_gmt7(&refund.at),
+                &at,
                 credited,
                 "0",
-            ]));
+            ];
+            csv.push_str(&row(&fields, ""));
         }
     });
     csv
