@@ -15,9 +15,11 @@ pub mod admin;
 pub mod attempts;
 pub mod callbacks;
 pub mod checkout;
+pub mod citizen_messages;
 pub mod edge;
 pub mod error;
 pub mod extract;
+pub mod journey;
 mod json_keys;
 pub mod legacy;
 pub mod meta;
@@ -52,6 +54,7 @@ use error::ApiError;
         receipts::api_receipt,
         notifications::list_order_notifications,
         notifications::redeliver,
+        citizen_messages::list_order_messages,
         // Reconciliation (src/http/reports.rs).
         reports::create_run,
         reports::list_runs,
@@ -91,6 +94,7 @@ pub fn router(state: AppState) -> Router {
         .merge(reports::router())
         .merge(report_pages::router())
         .merge(notifications::router())
+        .merge(citizen_messages::router())
         .merge(refunds::router())
         .merge(attempts::router())
         .merge(legacy::router())

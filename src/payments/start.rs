@@ -22,6 +22,9 @@ pub enum StartError {
     NotPayable,
     #[error("{0} does not take payments for this order")]
     BankNotOffered(String),
+    /// Another attempt is in progress at this bank (the open attempt rule, `open_attempt`).
+    #[error("a payment is in progress at {0}")]
+    InProgress(BankCode),
     #[error("{bank} did not start the payment: {cause}")]
     BankDidNotStart {
         bank: BankCode,
@@ -97,6 +100,11 @@ pub async fn start_payment(
             choice.chars().take(20).collect(),
         ));
     };
+    // The open attempt rule: the bank of an attempt in progress is asked first.
+    let open = super::open_attempt::open_attempts(app, &order.id).await?;
+    if let Some(c) = open.in_progress.filter(|c| c.attempt.bank != *bank) {
+        return Err(StartError::InProgress(c.attempt.bank));
+    }
     let reference = new_reference();
     let create_date = banks::vnpay::create_date(now);
     let new = NewAttempt {

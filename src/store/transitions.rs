@@ -153,6 +153,15 @@ async fn enqueue_notification(
     if status == OrderStatus::Paid {
         super::legacy::enqueue_confirm(tx, &order, now).await?;
     }
+    // The payer's own messages (messages.md §1), in the same transaction.
+    let citizen_event = match status {
+        OrderStatus::Paid => Some("order.paid"),
+        OrderStatus::Refunded | OrderStatus::PartiallyRefunded => Some("order.refunded"),
+        _ => None,
+    };
+    if let Some(event) = citizen_event {
+        super::citizen_messages::enqueue_citizen_messages(tx, order_id, event, now).await?;
+    }
     let Some((Some(url),)) = url else {
         return Ok(());
     };
