@@ -29,13 +29,15 @@ pub fn router() -> Router<AppState> {
         .route("/return/{bank}", get(show_return))
 }
 
-fn not_found() -> Response {
-    message(
-        StatusCode::NOT_FOUND,
-        "Không tìm thấy",
-        "Không tìm thấy yêu cầu thanh toán này.",
-        None,
-    )
+fn not_found(app: &AppState) -> Response {
+    let support = &app.config.messages.support;
+    let text = format!(
+        "Không tìm thấy yêu cầu thanh toán này: đường dẫn có thể đã bị sao chép thiếu. \
+         Vui lòng mở lại hồ sơ trên Cổng Dịch vụ công và bấm \"Thanh toán\" để nhận đường dẫn mới. \
+         Cần hỗ trợ: tổng đài {}, {}.",
+        support.phone, support.email
+    );
+    message(StatusCode::NOT_FOUND, "Không tìm thấy", &text, None)
 }
 
 fn unavailable() -> Response {
@@ -65,7 +67,7 @@ async fn show_checkout(State(app): State<AppState>, Path(id): Path<String>) -> R
         return unavailable();
     };
     let Some(mut order) = order else {
-        return not_found();
+        return not_found(&app);
     };
     let agency_name = match app.store.agency(&order.agency_code).await {
         Ok(a) => a.map(|a| a.name).unwrap_or_default(),
@@ -190,7 +192,7 @@ async fn start_at_bank(
     let back = format!("/checkout/{id}");
     let order = match app.store.order(id).await {
         Ok(Some(order)) => order,
-        Ok(None) => return not_found(),
+        Ok(None) => return not_found(app),
         Err(_) => return unavailable(),
     };
     match start_payment(app, &order, choice, &client_ip(peer, headers)).await {
@@ -248,7 +250,7 @@ async fn show_return(
     RawQuery(query): RawQuery,
 ) -> Response {
     let Some(bank) = bank_code(&bank) else {
-        return not_found();
+        return not_found(&app);
     };
     let query = query.unwrap_or_default();
     if !banks::return_is_genuine(&app.config, bank, &query) {
@@ -261,13 +263,13 @@ async fn show_return(
         );
     }
     let Some(reference) = return_reference(bank, &query) else {
-        return not_found();
+        return not_found(&app);
     };
     let Ok(Some(attempt)) = app.store.attempt_by_reference(&reference).await else {
-        return not_found();
+        return not_found(&app);
     };
     let Ok(Some(order)) = app.store.order(&attempt.order_id).await else {
-        return not_found();
+        return not_found(&app);
     };
     let now = app.clock.now();
     if let Err(e) = app.store.attempt_returned(&attempt, now).await {
@@ -318,7 +320,7 @@ fn result_page(
             reference => attempt.reference,
             bank_txn_id => paid_here.map(|p| p.bank_txn_id.clone()),
             receipt_url => order.status.is_paid().then(|| format!("/checkout/{}/receipt.pdf", order.id)),
-            checkout_url => format!("/checkout/{}", order.id),
+            order_id => order.id,
             return_url => order.return_url,
             support => journey::support(app),
         },

@@ -15,6 +15,7 @@ mod daily_report;
 mod demo;
 mod foundation;
 mod hostile;
+mod journey;
 mod layout;
 mod legacy;
 mod notifications;
