@@ -116,8 +116,10 @@ pub fn email_address(text: &str) -> Option<String> {
     let (local, domain) = text.split_once('@')?;
     let fine = |s: &str| {
         !s.is_empty()
-            && s.chars()
-                .all(|c| c.is_ascii_graphic() && !matches!(c, '@' | '<' | '>' | '(' | ')' | ',' | ';' | '"' | '\\'))
+            && s.chars().all(|c| {
+                c.is_ascii_graphic()
+                    && !matches!(c, '@' | '<' | '>' | '(' | ')' | ',' | ';' | '"' | '\\')
+            })
     };
     let ok = text.len() <= 254
         && local.len() <= 64
@@ -367,9 +369,19 @@ mod contact_tests {
     #[test]
     fn mobile_numbers_are_taken_in_national_or_international_form() {
         assert_eq!(mobile_number("0912345678").as_deref(), Some("0912345678"));
-        assert_eq!(mobile_number("+84 912 345 678").as_deref(), Some("0912345678"));
+        assert_eq!(
+            mobile_number("+84 912 345 678").as_deref(),
+            Some("0912345678")
+        );
         assert_eq!(mobile_number("84912345678").as_deref(), Some("0912345678"));
-        for bad in ["091234567", "09123456789", "0212345678", "abc", "+1 912345678", "0912-34567x"] {
+        for bad in [
+            "091234567",
+            "09123456789",
+            "0212345678",
+            "abc",
+            "+1 912345678",
+            "0912-34567x",
+        ] {
             assert_eq!(mobile_number(bad), None, "{bad}");
         }
     }

@@ -42,7 +42,10 @@ fn masked(recipient: &str) -> String {
     match recipient.split_once('@') {
         Some((local, domain)) => format!("{}***@{domain}", local.chars().next().unwrap_or('*')),
         None => {
-            let keep: String = recipient.chars().skip(recipient.chars().count().saturating_sub(3)).collect();
+            let keep: String = recipient
+                .chars()
+                .skip(recipient.chars().count().saturating_sub(3))
+                .collect();
             format!("*******{keep}")
         }
     }

@@ -25,7 +25,9 @@ pub fn time_left(expires_at: DateTime<Utc>, now: DateTime<Utc>) -> String {
 }
 
 fn local_time(at: DateTime<Utc>) -> String {
-    at.with_timezone(&vietnam()).format("%H:%M %d/%m/%Y").to_string()
+    at.with_timezone(&vietnam())
+        .format("%H:%M %d/%m/%Y")
+        .to_string()
 }
 
 /// Who the citizen can ask, from `[messages.support]`.
@@ -80,11 +82,15 @@ pub fn closed_context(order: &Order, status: OrderStatus, agency_name: &str) -> 
 pub enum Outcome {
     Paid,
     /// Declined or cancelled; `payable` when the order can still be paid (retry).
-    Failed { payable: bool },
+    Failed {
+        payable: bool,
+    },
     /// The bank has not said yet and the pages may still ask: the page reloads.
     Waiting,
     /// The bounded wait is over without a final answer: "we will tell you".
-    WillTell { payable: bool },
+    WillTell {
+        payable: bool,
+    },
 }
 
 pub fn outcome(order: &Order, attempt: &Attempt, asked: Asked, now: DateTime<Utc>) -> Outcome {

@@ -84,7 +84,11 @@ pub fn sms_text(f: &Facts) -> String {
     let bank = f.bank.map(display_name).unwrap_or_default();
     let at = f
         .paid_at
-        .map(|t| t.with_timezone(&vietnam()).format("%H:%M %d/%m").to_string())
+        .map(|t| {
+            t.with_timezone(&vietnam())
+                .format("%H:%M %d/%m")
+                .to_string()
+        })
         .unwrap_or_default();
     let link = &f.short_url;
     let candidates = if f.refund {
@@ -215,12 +219,18 @@ mod tests {
     #[test]
     fn the_sms_is_plain_ascii_within_160_characters_even_for_a_long_dossier_code() {
         let short = sms_text(&facts("000.00.12.H29-260530-0001"));
-        assert!(short.contains("650.000d") && short.contains("Vietcombank"), "{short}");
+        assert!(
+            short.contains("650.000d") && short.contains("Vietcombank"),
+            "{short}"
+        );
         assert!(short.contains("000.00.12.H29-260530-0001") && short.contains("/r/AbCdEfGh12"));
         let long = sms_text(&facts(&"Đ".repeat(100)));
         for sms in [&short, &long] {
             assert!(sms.is_ascii() && sms.len() <= 160, "{} {sms}", sms.len());
         }
-        assert!(long.contains("DDD...") && long.ends_with("/r/AbCdEfGh12"), "{long}");
+        assert!(
+            long.contains("DDD...") && long.ends_with("/r/AbCdEfGh12"),
+            "{long}"
+        );
     }
 }

@@ -77,7 +77,9 @@ pub async fn deliver_due(app: &AppState) -> Result<Outcome, StoreError> {
 async fn attempt(app: &AppState, claimed: &ClaimedMessage) -> Result<Attempted, StoreError> {
     let skipped = |section: &str| Attempted {
         outcome: Some("skipped".into()),
-        error: Some(format!("[messages.{section}] is not configured: channel off")),
+        error: Some(format!(
+            "[messages.{section}] is not configured: channel off"
+        )),
         done: None,
         skipped: true,
     };

@@ -80,7 +80,11 @@ pub async fn ask_bank(app: &AppState, attempt: &Attempt) -> Result<Asked, StoreE
         return Ok(Asked::Final);
     }
     let now = app.clock.now();
-    match app.store.claim_page_query(attempt, PAGE_BUDGET, now).await? {
+    match app
+        .store
+        .claim_page_query(attempt, PAGE_BUDGET, now)
+        .await?
+    {
         Claim::Granted => {}
         Claim::TooSoon => return Ok(Asked::TooSoon),
         Claim::Spent => return Ok(Asked::Spent),
@@ -153,7 +157,12 @@ mod tests {
     use super::*;
     use crate::domain::Vnd;
 
-    fn checked(status: AttemptStatus, age_min: i64, returned: Option<i64>, not_paid: Option<i64>) -> (CheckedAttempt, DateTime<Utc>) {
+    fn checked(
+        status: AttemptStatus,
+        age_min: i64,
+        returned: Option<i64>,
+        not_paid: Option<i64>,
+    ) -> (CheckedAttempt, DateTime<Utc>) {
         let now = Utc::now();
         let created_at = now - Duration::minutes(age_min);
         let at = |m: i64| created_at + Duration::minutes(m);
@@ -189,8 +198,14 @@ mod tests {
         let cases = [
             (checked(Redirected, 1, None, None), Standing::InProgress),
             (checked(Redirected, 1, None, Some(0)), Standing::InProgress),
-            (checked(Redirected, 2, Some(1), Some(0)), Standing::InProgress),
-            (checked(Redirected, 2, Some(1), Some(1)), Standing::Abandoned),
+            (
+                checked(Redirected, 2, Some(1), Some(0)),
+                Standing::InProgress,
+            ),
+            (
+                checked(Redirected, 2, Some(1), Some(1)),
+                Standing::Abandoned,
+            ),
             (checked(Redirected, 20, None, None), Standing::InProgress),
             (checked(Redirected, 20, None, Some(16)), Standing::Abandoned),
             (checked(Failed, 1, None, None), Standing::Final),

@@ -49,7 +49,10 @@ struct CheckedRow {
 
 impl Store {
     /// The order's attempts, newest first, each with what the pages know about it.
-    pub async fn checked_attempts(&self, order_id: &str) -> Result<Vec<CheckedAttempt>, StoreError> {
+    pub async fn checked_attempts(
+        &self,
+        order_id: &str,
+    ) -> Result<Vec<CheckedAttempt>, StoreError> {
         let columns = ATTEMPT_COLUMNS
             .split(", ")
             .map(|c| format!("a.{}", c.trim()))
@@ -83,7 +86,8 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
-        on_tx!(&mut tx, |c| sqlx::query(
+        on_tx!(&mut tx, |c| {
+            sqlx::query(
             "insert into attempt_checks (attempt_id, order_id, returned_at) values ($1, $2, $3)
              on conflict (attempt_id) do update set returned_at = coalesce(attempt_checks.returned_at, $3)"
         )
@@ -92,7 +96,8 @@ impl Store {
         .bind(now)
         .execute(c)
         .await
-        .map(|_| ())?);
+        .map(|_| ())?
+        });
         tx.commit().await
     }
 
@@ -120,7 +125,9 @@ impl Store {
         if last.is_some_and(|at| at + budget.spacing > now) {
             return Ok(Claim::TooSoon);
         }
-        let claimed = on_tx!(&mut tx, |c| sqlx::query(
+        let claimed =
+            on_tx!(&mut tx, |c| {
+                sqlx::query(
             "insert into attempt_checks (attempt_id, order_id, page_queries, last_page_query_at)
              values ($1, $2, 1, $3)
              on conflict (attempt_id) do update
@@ -133,9 +140,14 @@ impl Store {
         .bind(budget.per_attempt)
         .execute(c)
         .await?
-        .rows_affected());
+        .rows_affected()
+            });
         tx.commit().await?;
-        Ok(if claimed == 1 { Claim::Granted } else { Claim::Spent })
+        Ok(if claimed == 1 {
+            Claim::Granted
+        } else {
+            Claim::Spent
+        })
     }
 
     /// The bank, asked from a page, said the attempt is not paid (not found, or not final).

@@ -169,7 +169,8 @@ impl Store {
         let Some((id, attempt)) = claimed else {
             return Ok(None);
         };
-        let reserved = on_tx!(&mut tx, |c| sqlx::query(
+        let reserved = on_tx!(&mut tx, |c| {
+            sqlx::query(
             "insert into citizen_message_deliveries (message_id, attempt, attempted_at, latency_ms, error)
              values ($1, $2, $3, 0, $4) on conflict (message_id, attempt) do nothing"
         )
@@ -179,7 +180,8 @@ impl Store {
         .bind(IN_FLIGHT)
         .execute(c)
         .await?
-        .rows_affected());
+        .rows_affected()
+        });
         let details: ClaimedMessage = on_tx!(&mut tx, |c| sqlx::query_as(
             "select id, order_id, event, channel, recipient, request_id, attempts as attempt,
                     created_at

@@ -63,7 +63,11 @@ async fn a_declined_payment_is_retried_at_another_bank_to_a_receipt(backend: Bac
     assert!(!result.contains("http-equiv=\"refresh\""));
 
     let page = html(&app, &format!("/checkout/{id}")).await;
-    assert_eq!(offered(&page), ["vnpay", "vcb", "bidv"], "a final attempt blocks nothing");
+    assert_eq!(
+        offered(&page),
+        ["vnpay", "vcb", "bidv"],
+        "a final attempt blocks nothing"
+    );
     let chosen = app
         .client
         .post(app.url(&format!("/checkout/{id}")))
@@ -72,14 +76,25 @@ async fn a_declined_payment_is_retried_at_another_bank_to_a_receipt(backend: Bac
         .await
         .unwrap();
     assert_eq!(chosen.status(), 303);
-    let back = press(&app, chosen.headers()["location"].to_str().unwrap(), "approve").await;
+    let back = press(
+        &app,
+        chosen.headers()["location"].to_str().unwrap(),
+        "approve",
+    )
+    .await;
     let paid = wait_for(&app, id, |o| o["status"] == "paid").await;
     assert_eq!(paid["payment"]["bank"], "vcb");
     let result = html(&app, &back).await;
     let receipt = format!("/checkout/{id}/receipt.pdf");
-    assert!(result.contains("đã thanh toán") && result.contains(&receipt), "{result}");
+    assert!(
+        result.contains("đã thanh toán") && result.contains(&receipt),
+        "{result}"
+    );
     let page = html(&app, &format!("/checkout/{id}")).await;
-    assert!(page.contains(&receipt), "the paid checkout page links the receipt: {page}");
+    assert!(
+        page.contains(&receipt),
+        "the paid checkout page links the receipt: {page}"
+    );
     let pdf = app.client.get(app.url(&receipt)).send().await.unwrap();
     assert_eq!(pdf.headers()["content-type"], "application/pdf");
 }
@@ -111,7 +126,10 @@ async fn a_bidv_decline_ends_in_a_clear_page_within_the_bounded_wait(backend: Ba
     assert!(loads <= 7, "the wait is bounded: {loads} loads");
     assert_eq!(queries().await, 5, "5 questions per attempt at most");
     assert!(last.contains("BIDV chưa xác nhận"), "{last}");
-    assert!(last.contains("không cần làm gì thêm") && last.contains("id=\"retry\""), "{last}");
+    assert!(
+        last.contains("không cần làm gì thêm") && last.contains("id=\"retry\""),
+        "{last}"
+    );
     assert!(last.contains("1800 1096"), "the support contact: {last}");
     for _ in 0..3 {
         app.move_clocks_by(Duration::seconds(3));
@@ -134,10 +152,21 @@ async fn an_open_attempt_blocks_a_second_bank_until_the_bank_says_it_was_left(ba
     let (order, page) = checkout(&app, "000.00.12.H29-3", "vcb").await;
     let id = order["id"].as_str().unwrap();
     let checkout_page = html(&app, &format!("/checkout/{id}")).await;
-    assert!(checkout_page.contains("id=\"in-progress\""), "{checkout_page}");
+    assert!(
+        checkout_page.contains("id=\"in-progress\""),
+        "{checkout_page}"
+    );
     assert!(checkout_page.contains("giao dịch tại Vietcombank"));
-    assert_eq!(offered(&checkout_page), ["vcb"], "only the bank of the open attempt");
-    assert_eq!(count(&app, "select count(*) from bank_queries").await, 1, "VCB was asked");
+    assert_eq!(
+        offered(&checkout_page),
+        ["vcb"],
+        "only the bank of the open attempt"
+    );
+    assert_eq!(
+        count(&app, "select count(*) from bank_queries").await,
+        1,
+        "VCB was asked"
+    );
 
     let second = app
         .client
@@ -148,12 +177,19 @@ async fn an_open_attempt_blocks_a_second_bank_until_the_bank_says_it_was_left(ba
         .unwrap();
     assert_eq!(second.status(), 409);
     assert!(second.text().await.unwrap().contains("Vietcombank"));
-    assert_eq!(count(&app, "select count(*) from payment_attempts").await, 1);
+    assert_eq!(
+        count(&app, "select count(*) from payment_attempts").await,
+        1
+    );
 
     // Left at the bank: after 15 minutes, VCB answering "not paid" frees the other banks.
     app.move_clocks_by(Duration::minutes(16));
     let checkout_page = html(&app, &format!("/checkout/{id}")).await;
-    assert_eq!(offered(&checkout_page), ["vnpay", "vcb", "bidv"], "{checkout_page}");
+    assert_eq!(
+        offered(&checkout_page),
+        ["vnpay", "vcb", "bidv"],
+        "{checkout_page}"
+    );
     assert!(checkout_page.contains("id=\"abandoned\""));
     // Paying the first after all is still recorded, and the order is paid once.
     press(&app, &page, "approve").await;
@@ -168,10 +204,16 @@ async fn closed_and_unknown_orders_get_next_steps_and_hours_and_minutes(backend:
     let order: serde_json::Value = app.create_order("k4", &body).await.json().await.unwrap();
     let id = order["id"].as_str().unwrap();
     let page = html(&app, &format!("/checkout/{id}")).await;
-    assert!(page.contains("Còn 24 giờ") || page.contains("Còn 23 giờ 59 phút"), "{page}");
+    assert!(
+        page.contains("Còn 24 giờ") || page.contains("Còn 23 giờ 59 phút"),
+        "{page}"
+    );
     app.move_clocks_by(Duration::minutes(1441));
     let page = html(&app, &format!("/checkout/{id}")).await;
-    assert!(page.contains("đã hết hạn") && page.contains("id=\"next-step\""), "{page}");
+    assert!(
+        page.contains("đã hết hạn") && page.contains("id=\"next-step\""),
+        "{page}"
+    );
     assert!(page.contains("tạo yêu cầu thanh toán mới") && page.contains("hoàn lại"));
     assert!(page.contains("Sở Xây dựng Hà Nội") && page.contains("1800 1096"));
 
@@ -183,6 +225,9 @@ async fn closed_and_unknown_orders_get_next_steps_and_hours_and_minutes(backend:
         .unwrap();
     assert_eq!(missing.status(), 404);
     let text = missing.text().await.unwrap();
-    assert!(text.contains("Không tìm thấy") && text.contains("1800 1096"), "{text}");
+    assert!(
+        text.contains("Không tìm thấy") && text.contains("1800 1096"),
+        "{text}"
+    );
     assert!(text.contains("Cổng Dịch vụ công"), "a next step: {text}");
 }

@@ -9,6 +9,7 @@ mod bank_incidents;
 mod browser;
 mod callbacks;
 mod checkout;
+mod citizen_messages;
 mod cli;
 mod cutover;
 mod daily_report;
