@@ -21,6 +21,7 @@ pub mod error;
 pub mod extract;
 pub mod journey;
 mod json_keys;
+pub mod landing;
 pub mod legacy;
 pub mod meta;
 pub mod metrics;
@@ -87,6 +88,7 @@ pub fn router(state: AppState) -> Router {
     let body_limit = state.config.server.body_limit_bytes;
     Router::new()
         .merge(meta::router())
+        .merge(landing::router())
         .merge(admin::router())
         .merge(orders::router())
         .merge(checkout::router())

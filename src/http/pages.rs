@@ -21,6 +21,7 @@ fn templates() -> &'static Environment<'static> {
             ("result.html", include_str!("../../templates/result.html")),
             ("receipt.html", include_str!("../../templates/receipt.html")),
             ("message.html", include_str!("../../templates/message.html")),
+            ("landing.html", include_str!("../../templates/landing.html")),
             (
                 "reports_layout.html",
                 include_str!("../../templates/reports_layout.html"),

@@ -125,7 +125,8 @@ async fn verify_receipt(State(app): State<AppState>, Path(token): Path<String>) 
                 .iter()
                 .map(|i| context! { name => i.name, amount => i.amount.to_vietnamese() })
                 .collect();
-            context! { kind => g.kind.vietnamese(), items, subtotal => g.subtotal.to_vietnamese() }
+            let number = crate::receipt::receipt_number(&payment.reference, g.kind);
+            context! { kind => g.kind.vietnamese(), number, items, subtotal => g.subtotal.to_vietnamese() }
         })
         .collect();
     let paid_at = payment.paid_at.with_timezone(&vietnam());

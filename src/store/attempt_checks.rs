@@ -125,9 +125,8 @@ impl Store {
         if last.is_some_and(|at| at + budget.spacing > now) {
             return Ok(Claim::TooSoon);
         }
-        let claimed =
-            on_tx!(&mut tx, |c| {
-                sqlx::query(
+        let claimed = on_tx!(&mut tx, |c| {
+            sqlx::query(
             "insert into attempt_checks (attempt_id, order_id, page_queries, last_page_query_at)
              values ($1, $2, 1, $3)
              on conflict (attempt_id) do update
@@ -141,7 +140,7 @@ impl Store {
         .execute(c)
         .await?
         .rows_affected()
-            });
+        });
         tx.commit().await?;
         Ok(if claimed == 1 {
             Claim::Granted

@@ -230,4 +230,32 @@ async fn closed_and_unknown_orders_get_next_steps_and_hours_and_minutes(backend:
         "{text}"
     );
     assert!(text.contains("Cổng Dịch vụ công"), "a next step: {text}");
+
+    // Debited after expiry: the page says the money is applied or refunded.
+    let (late, page) = checkout(&app, "000.00.12.H29-5", "vnpay").await;
+    let late = late["id"].as_str().unwrap();
+    app.move_clocks_by(Duration::minutes(31));
+    app.store
+        .expire_due_orders(app.clock.now(), 10)
+        .await
+        .unwrap();
+    press(&app, &page, "approve").await;
+    wait_for(&app, late, |o| o["status"] == "paid").await;
+    let text = html(&app, &format!("/checkout/{late}")).await;
+    assert!(text.contains("sau khi yêu cầu đã hết hạn"), "{text}");
+    assert!(text.contains("áp dụng cho hồ sơ hoặc hoàn lại"), "{text}");
+
+    let landing = app.client.get(app.url("/")).send().await.unwrap();
+    assert_eq!(landing.status(), 200, "a page at /, not a JSON 404");
+    assert!(landing.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    let landing = landing.text().await.unwrap().replace("&#x2f;", "/");
+    for part in ["PayHub", "href=\"/docs\"", "href=\"/reports\"", "1800 1096"] {
+        assert!(
+            landing.contains(part),
+            "the landing page has {part:?}: {landing}"
+        );
+    }
 }

@@ -23,6 +23,7 @@ mod notifications;
 mod ops_signals;
 mod orders;
 mod outage;
+mod receipts;
 mod reconciliation;
 mod reconciliation_classes;
 mod refunds;
