@@ -313,7 +313,7 @@ fn result_page(
         "result.html",
         context! {
             state_class, state_text, refresh, retry,
-            outcome => format!("{outcome:?}").split([' ', '{']).next().unwrap_or_default().to_lowercase(),
+            outcome => outcome.as_str(),
             dossier_code => order.dossier_code,
             total => order.amount.to_vietnamese(),
             bank_name,

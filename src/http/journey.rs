@@ -93,6 +93,18 @@ pub enum Outcome {
     },
 }
 
+impl Outcome {
+    /// The page's `data-outcome`, for tests and scripts that read it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Paid => "paid",
+            Outcome::Failed { .. } => "failed",
+            Outcome::Waiting => "waiting",
+            Outcome::WillTell { .. } => "willtell",
+        }
+    }
+}
+
 pub fn outcome(order: &Order, attempt: &Attempt, asked: Asked, now: DateTime<Utc>) -> Outcome {
     let payable = crate::payments::start::shown_status(order, now) == OrderStatus::Pending;
     if order.status.is_paid() {
