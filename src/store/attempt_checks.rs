@@ -149,7 +149,8 @@ impl Store {
         })
     }
 
-    /// The bank, asked from a page, said the attempt is not paid (not found, or not final).
+    /// The bank, asked from a page or by pending sync, said the attempt is not paid (not
+    /// found, or not final).
     pub async fn attempt_not_paid(
         &self,
         attempt: &Attempt,
@@ -157,9 +158,11 @@ impl Store {
     ) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
         on_tx!(&mut tx, |c| sqlx::query(
-            "update attempt_checks set not_paid_at = $2 where attempt_id = $1"
+            "insert into attempt_checks (attempt_id, order_id, not_paid_at) values ($1, $2, $3)
+             on conflict (attempt_id) do update set not_paid_at = $3"
         )
         .bind(attempt.id)
+        .bind(&attempt.order_id)
         .bind(now)
         .execute(c)
         .await
