@@ -50,14 +50,18 @@ pub async fn facts(app: &AppState, order: &Order, event: &str) -> Result<Facts, 
         .await?;
     let payment = order.payment.as_ref();
     let support = &app.config.messages.support;
+    // `order.refunded.<total refunded after this refund>`: the message says what it was sent for.
+    let refunded = event
+        .strip_prefix("order.refunded.")
+        .and_then(|total| Vnd::parse(total).ok());
     Ok(Facts {
-        refund: event == "order.refunded",
+        refund: refunded.is_some(),
         dossier_code: order.dossier_code.clone(),
         procedure_name: order.procedure_name.clone(),
         payer_name: order.payer_name.clone(),
         agency_name,
         amount: order.amount,
-        refunded: order.refunded,
+        refunded: refunded.unwrap_or(order.refunded),
         bank: payment.map(|p| p.bank),
         bank_txn_id: payment.map(|p| p.bank_txn_id.clone()),
         paid_at: payment.map(|p| p.paid_at),
@@ -94,8 +98,8 @@ pub fn sms_text(f: &Facts) -> String {
     let candidates = if f.refund {
         let amount = ascii_amount(f.refunded);
         vec![
-            format!("DVCQG: Da hoan {amount} cho ho so {dossier}. Tien ve tai khoan da thanh toan. Chi tiet: {link}"),
-            format!("DVCQG: Da hoan {amount} cho ho so {dossier}. Chi tiet: {link}"),
+            format!("DVCQG: Ho so {dossier} da duoc hoan tien, tong da hoan {amount}, ve tai khoan da thanh toan. Chi tiet: {link}"),
+            format!("DVCQG: Ho so {dossier} da duoc hoan tien, tong da hoan {amount}. Chi tiet: {link}"),
         ]
     } else {
         let amount = ascii_amount(f.amount);
@@ -127,7 +131,7 @@ pub fn email(f: &Facts, to: &str) -> Email {
         (
             format!("Hoàn tiền hồ sơ {}", f.dossier_code),
             format!(
-                "PayHub – Cổng Dịch vụ công Quốc gia thông báo đã hoàn {} cho hồ sơ của bạn. Tiền được trả về tài khoản đã dùng để thanh toán.",
+                "PayHub – Cổng Dịch vụ công Quốc gia thông báo hồ sơ của bạn đã được hoàn tiền; tổng số tiền đã hoàn: {}. Tiền được trả về tài khoản đã dùng để thanh toán.",
                 f.refunded.to_vietnamese()
             ),
         )

@@ -20,11 +20,12 @@ use crate::helpers::AGENCY;
 use crate::helpers::{assert_problem, order_body, spawn_app_with_banks_and, Backend, TestApp};
 use crate::on_both_backends;
 use crate::orders::count;
-use crate::report_email::{smtp_server, Received};
+use crate::report_email::{smtp_server, smtp_server_on, Received};
 
 on_both_backends!(
     one_email_and_one_sms_per_payment_across_repeated_callbacks_and_a_restart,
     sms_gateway_faults_are_retried_and_no_contact_means_no_message,
+    an_email_the_smtp_server_did_not_take_is_retried,
 );
 
 const SMS_SECRET: &str = "sms-test-secret";
@@ -252,6 +253,28 @@ async fn one_email_and_one_sms_per_payment_across_repeated_callbacks_and_a_resta
     let email_log = log.iter().find(|m| m["channel"] == "email").unwrap();
     assert_eq!(email_log["status"], "sent");
     assert_eq!(order_json(&app, &id).await["status"], "paid");
+
+    // A refund tells the payer too: one more email and SMS.
+    let refund = app
+        .client
+        .post(app.url(&format!("/api/v1/orders/{id}/refunds")))
+        .bearer_auth(&app.finance_key)
+        .header("idempotency-key", "refund-1")
+        .json(&json!({"amount": "150000", "reason": "Miễn lệ phí"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refund.status(), 201);
+    assert_eq!(drain(&second).await, 2);
+    let delivered = sms.gateway.delivered();
+    assert_eq!(delivered.len(), 2);
+    let text = &delivered[1].message;
+    assert!(
+        text.contains("hoan tien") && text.contains("150.000d") && text.len() <= 160,
+        "{text}"
+    );
+    assert_eq!(inbox.lock().unwrap().len(), 2);
+    assert_eq!(messages(&app, &id).await.len(), 4);
 }
 
 async fn sms_gateway_faults_are_retried_and_no_contact_means_no_message(backend: Backend) {
@@ -299,4 +322,44 @@ async fn sms_gateway_faults_are_retried_and_no_contact_means_no_message(backend:
         "no contact, no message"
     );
     assert_eq!(sms.gateway.delivered().len(), 1);
+}
+
+async fn an_email_the_smtp_server_did_not_take_is_retried(backend: Backend) {
+    // A port where no SMTP server listens yet.
+    let port = {
+        let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        probe.local_addr().unwrap().port()
+    };
+    let app = spawn_app_with_banks_and(backend, |c| {
+        c.messages.email = Some(EmailConfig {
+            smtp_url: format!("smtp://127.0.0.1:{port}"),
+            from: "PayHub <payhub@dichvucong.gov.vn>".into(),
+            username: None,
+            password: None,
+        });
+    })
+    .await;
+    app.seed_agency(AGENCY, "http://localhost:9/notify").await;
+    let payer = json!({"name": "Phạm Văn D", "phone": "0912345678", "email": "d@example.vn"});
+    let id = pay(&app, "000.00.12.H29-12", payer, "vcb").await;
+    let state = AppState::new(app.store.clone(), app.config.clone(), app.clock.clone());
+    assert_eq!(
+        drain(&state).await,
+        2,
+        "the email fails, the SMS channel is off"
+    );
+    let (_, inbox) = smtp_server_on(port).await;
+    app.move_clocks_by(chrono::Duration::seconds(31));
+    assert_eq!(drain(&state).await, 1, "the email again");
+    assert_eq!(inbox.lock().unwrap().len(), 1);
+    let log = messages(&app, &id).await;
+    let email = log.iter().find(|m| m["channel"] == "email").unwrap();
+    assert_eq!(email["status"], "sent");
+    assert_eq!(email["attempts"], 2);
+    assert!(!email["deliveries"][0]["error"].as_str().unwrap().is_empty());
+    let sms = log.iter().find(|m| m["channel"] == "sms").unwrap();
+    assert_eq!(
+        sms["status"], "skipped",
+        "no [messages.sms]: the channel is off"
+    );
 }

@@ -30,7 +30,14 @@ pub(crate) struct Received {
 
 /// A minimal SMTP server (RFC 5321's commands, no extensions): it takes every message.
 pub(crate) async fn smtp_server() -> (u16, Arc<Mutex<Vec<Received>>>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    smtp_server_on(0).await
+}
+
+/// [`smtp_server`] on `port` of 127.0.0.1 (0 for a free one).
+pub(crate) async fn smtp_server_on(port: u16) -> (u16, Arc<Mutex<Vec<Received>>>) {
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+        .await
+        .unwrap();
     let port = listener.local_addr().unwrap().port();
     let inbox = Arc::new(Mutex::new(Vec::new()));
     let kept = inbox.clone();
