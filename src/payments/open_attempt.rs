@@ -28,6 +28,10 @@ pub const PAGE_BUDGET: QueryBudget = QueryBudget {
 /// others' sessions): an attempt older than this that the bank says is not paid was left.
 pub const ABANDONED_AFTER: Duration = Duration::minutes(15);
 
+/// A start takes one call to the bank (`banks.timeout_ms`, 15 s by default): an attempt still
+/// `created` after this never reached the bank.
+pub const NEVER_STARTED_AFTER: Duration = Duration::minutes(2);
+
 /// Where an attempt stands for the citizen's pages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Standing {
@@ -48,7 +52,12 @@ pub fn standing(c: &CheckedAttempt, now: DateTime<Utc>) -> Standing {
     if !is_open(c.attempt.status) {
         return Standing::Final;
     }
-    let old = now - c.attempt.created_at >= ABANDONED_AFTER;
+    let age = now - c.attempt.created_at;
+    // Never handed to the bank (the start was cut short): no money can move on it.
+    if c.attempt.status == AttemptStatus::Created && age >= NEVER_STARTED_AFTER {
+        return Standing::Abandoned;
+    }
+    let old = age >= ABANDONED_AFTER;
     let said_not_paid_after_return = match (c.not_paid_at, c.returned_at) {
         (Some(not_paid), Some(returned)) => not_paid >= returned,
         _ => false,
@@ -211,6 +220,8 @@ mod tests {
             (checked(Failed, 1, None, None), Standing::Final),
             (checked(Succeeded, 1, None, None), Standing::Final),
             (checked(Unknown, 1, None, None), Standing::Final),
+            (checked(Created, 1, None, None), Standing::InProgress),
+            (checked(Created, 3, None, None), Standing::Abandoned),
         ];
         for ((c, now), expected) in cases {
             assert_eq!(standing(&c, now), expected, "{c:?}");

@@ -156,8 +156,9 @@ impl Writer<'_> {
 }
 
 pub fn render(receipt: &Receipt) -> Vec<u8> {
-    let title = "Biên nhận thanh toán";
-    let (doc, page, layer) = PdfDocument::new(title, Mm(210.0), Mm(297.0), "receipt");
+    // The same title in the XMP metadata (UTF-8 XML) and the Info dictionary (`finish`).
+    let title = title(receipt);
+    let (doc, page, layer) = PdfDocument::new(&title, Mm(210.0), Mm(297.0), "receipt");
     let font = doc
         .add_external_font(FONT)
         .expect("the embedded DejaVu Sans parses");
@@ -256,6 +257,10 @@ fn one_receipt(w: &mut Writer, r: &Receipt, group: &ItemGroup, (n, count): (usiz
     w.lines(8.0, LEFT, RIGHT, &r.verify_url);
 }
 
+fn title(r: &Receipt) -> String {
+    format!("Biên nhận thanh toán hồ sơ {}", r.dossier_code)
+}
+
 /// A PDF text string in UTF-16BE with its byte order mark (PDF 32000-1, 7.9.2.2).
 fn pdf_text_string(text: &str) -> Object {
     let mut bytes = vec![0xFE, 0xFF];
@@ -272,8 +277,7 @@ fn finish(bytes: Vec<u8>, r: &Receipt) -> Vec<u8> {
     };
     let info_id = doc.trailer.get(b"Info").and_then(Object::as_reference).ok();
     if let Some(Ok(Object::Dictionary(info))) = info_id.map(|id| doc.get_object_mut(id)) {
-        let title = format!("Biên nhận thanh toán hồ sơ {}", r.dossier_code);
-        info.set("Title", pdf_text_string(&title));
+        info.set("Title", pdf_text_string(&title(r)));
         info.set("Author", pdf_text_string(&r.agency_name));
         info.set(
             "Subject",
