@@ -313,6 +313,7 @@ fn result_page(
         "result.html",
         context! {
             state_class, state_text, refresh, retry,
+            note => journey::result_note(order, outcome),
             outcome => outcome.as_str(),
             dossier_code => order.dossier_code,
             total => order.amount.to_vietnamese(),

@@ -118,6 +118,23 @@ pub fn outcome(order: &Order, attempt: &Attempt, asked: Asked, now: DateTime<Utc
     }
 }
 
+/// A line under the result for an order paid late, or no longer payable here.
+pub fn result_note(order: &Order, outcome: Outcome) -> Option<&'static str> {
+    if order.status.is_paid() && order.review_reason.is_some() {
+        return Some(
+            "Khoản thanh toán đến sau khi yêu cầu thanh toán đã hết hạn hoặc bị hủy. Số tiền đã được ghi nhận; \
+             cơ quan giải quyết hồ sơ sẽ áp dụng cho hồ sơ hoặc hoàn lại cho bạn.",
+        );
+    }
+    match outcome {
+        Outcome::Failed { payable: false } | Outcome::WillTell { payable: false } => Some(
+            "Yêu cầu thanh toán này không còn hiệu lực. Vui lòng quay lại Cổng Dịch vụ công để tạo yêu cầu \
+             thanh toán mới. Nếu tài khoản của bạn đã bị trừ tiền, khoản tiền sẽ được ghi nhận cho hồ sơ hoặc hoàn lại.",
+        ),
+        _ => None,
+    }
+}
+
 /// (class, headline, refresh) of an outcome.
 pub fn outcome_state(outcome: Outcome, bank: &str) -> (&'static str, String, bool) {
     match outcome {

@@ -239,8 +239,13 @@ async fn closed_and_unknown_orders_get_next_steps_and_hours_and_minutes(backend:
         .expire_due_orders(app.clock.now(), 10)
         .await
         .unwrap();
-    press(&app, &page, "approve").await;
+    let back = press(&app, &page, "approve").await;
     wait_for(&app, late, |o| o["status"] == "paid").await;
+    let result = html(&app, &back).await;
+    assert!(
+        result.contains("id=\"note\"") && result.contains("hoàn lại cho bạn"),
+        "{result}"
+    );
     let text = html(&app, &format!("/checkout/{late}")).await;
     assert!(text.contains("sau khi yêu cầu đã hết hạn"), "{text}");
     assert!(text.contains("áp dụng cho hồ sơ hoặc hoàn lại"), "{text}");
