@@ -20,6 +20,22 @@ pub struct MessagesConfig {
     pub support: SupportConfig,
 }
 
+impl MessagesConfig {
+    /// Checked at start-up: (the key, what is wrong with it).
+    pub fn validate(&self) -> Result<(), (&'static str, String)> {
+        if let Some(sms) = &self.sms {
+            let url = reqwest::Url::parse(&sms.base_url).ok();
+            if !url.is_some_and(|u| matches!(u.scheme(), "http" | "https")) {
+                return Err(("messages.sms.base_url", "must be an http(s) URL".into()));
+            }
+        }
+        if let Some(email) = &self.email {
+            email::Mailer::new(email).map_err(|e| ("messages.email", e.to_string()))?;
+        }
+        Ok(())
+    }
+}
+
 /// `[messages.email]`: an SMTP server (`smtp://host:port`), the sender, optional credentials.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -62,5 +78,38 @@ impl Default for SupportConfig {
             phone: "1800 1096".into(),
             email: "hotro@dichvucong.gov.vn".into(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn the_sms_gateway_and_support_contact_come_from_the_environment() {
+        let sms = |base: &str| {
+            crate::config::Config::load_with_env(
+                None,
+                env(&[
+                    ("PAYHUB_MESSAGES__SMS__BASE_URL", base),
+                    ("PAYHUB_MESSAGES__SMS__BRANDNAME", "DVCQG"),
+                    ("PAYHUB_MESSAGES__SMS__SECRET", "sms-topsecret"),
+                    ("PAYHUB_MESSAGES__SUPPORT__PHONE", "1900 1234"),
+                ]),
+            )
+        };
+        let c = sms("https://sms.example.gov.vn").unwrap();
+        let gateway = c.messages.sms.as_ref().unwrap();
+        assert_eq!(gateway.brandname, "DVCQG");
+        assert_eq!(gateway.timeout_ms, 5000);
+        assert_eq!(c.messages.support.phone, "1900 1234");
+        assert_eq!(c.messages.support.email, "hotro@dichvucong.gov.vn");
+        assert!(!format!("{c:?}").contains("sms-topsecret"));
+        assert!(sms("not a url").is_err());
     }
 }
