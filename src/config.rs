@@ -266,6 +266,7 @@ impl Config {
                 reason,
             }
         })?;
+        (self.messages.validate()).map_err(|(key, reason)| ConfigError::Invalid { key, reason })?;
         if self.server.public_url.ends_with('/') {
             return Err(ConfigError::Invalid {
                 key: "server.public_url",

@@ -75,7 +75,11 @@ async fn ask(app: &AppState, attempt: &Attempt) -> Result<(String, NextQuery), S
     let unresolved = |result: String| (result, next_query(attempt.created_at, now));
     let report = match query_attempt(app, attempt).await {
         Ok(QueryAnswer::Found(report)) => report,
-        Ok(QueryAnswer::NotFound) => return Ok(unresolved("not found at the bank".into())),
+        Ok(QueryAnswer::NotFound) => {
+            // The checkout's open attempt rule reads this answer too (payments::open_attempt).
+            app.store.attempt_not_paid(attempt, now).await?;
+            return Ok(unresolved("not found at the bank".into()));
+        }
         Err(e) => return Ok(unresolved(format!("query failed: {e}"))),
     };
     let applied = app.store.apply_report(&report, now).await?;
@@ -89,6 +93,9 @@ async fn ask(app: &AppState, attempt: &Attempt) -> Result<(String, NextQuery), S
         | Applied::DuplicatePayment { .. }
         | Applied::AmountMismatch => (format!("{applied:?}"), NextQuery::Resolved),
         Applied::NotFinal | Applied::UnknownReference => {
+            if applied == Applied::NotFinal {
+                app.store.attempt_not_paid(attempt, now).await?;
+            }
             unresolved(format!("{applied:?}: {:?}", report.outcome))
         }
     })

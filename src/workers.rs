@@ -30,7 +30,9 @@ pub fn spawn_all(state: &AppState, stop: Shutdown) -> Vec<JoinHandle<()>> {
         state.clone(),
         stop.clone(),
     ));
-    vec![notify, expiry, reconciliation, sync, report]
+    // The payer's email and SMS (src/messages/outbox.rs).
+    let messages = tokio::spawn(crate::messages::outbox::run(state.clone(), stop.clone()));
+    vec![notify, expiry, reconciliation, sync, report, messages]
 }
 
 /// Calls `pass` until shutdown; sleeps `idle` after an idle pass and longer after an error.

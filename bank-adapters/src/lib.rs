@@ -30,6 +30,8 @@ pub mod vnpay;
 pub use callback::{Callback, CallbackDetail, RefundStatus, TxnStatus};
 pub use payhub_money::Vnd;
 pub use statement::{LineKind, LineStatus, StatementError, StatementLine};
+/// Vietnamese text without diacritics, as banks and SMS brandname gateways take it.
+pub use text::plain_ascii;
 
 /// The banks PayHub collects through. Serialized lowercase, as in api.md (`"bank":"vcb"`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

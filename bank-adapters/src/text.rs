@@ -23,7 +23,7 @@ const FOLDS: [(char, &str); 14] = [
 /// Vietnamese letters lose their diacritics (`đ` → `d`, `Đ` → `D`; composed or decomposed input
 /// alike); characters in `drop`, and any other non-ASCII or control character, are removed; runs
 /// of whitespace become one space; the result is cut to `max_chars`.
-pub(crate) fn plain_ascii(text: &str, max_chars: usize, drop: &[char]) -> String {
+pub fn plain_ascii(text: &str, max_chars: usize, drop: &[char]) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         let c = fold(c);

@@ -77,6 +77,80 @@ pub struct NewOrder {
     pub expires_in: Duration,
     /// Set when a partner of the previous platform created the order through INIT.
     pub legacy: Option<LegacyOrigin>,
+    /// Where the payer hears about the payment (messages.md §1); both optional.
+    pub contact: Contact,
+}
+
+/// The payer's phone (national form, `0` and 9 digits) and email, when given.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Contact {
+    pub phone: Option<String>,
+    pub email: Option<String>,
+}
+
+/// A Vietnamese mobile number in national form (messages.md §1: `0` or `+84`, 10 digits in
+/// national form; mobile prefixes 03, 05, 07, 08, 09). Spaces, dots and dashes are ignored.
+pub fn mobile_number(text: &str) -> Option<String> {
+    let digits: String = text
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '.' | '-'))
+        .collect();
+    let national = if let Some(rest) = digits.strip_prefix("+84") {
+        format!("0{rest}")
+    } else if let Some(rest) = digits.strip_prefix("84").filter(|r| r.len() == 9) {
+        format!("0{rest}")
+    } else {
+        digits
+    };
+    let bytes = national.as_bytes();
+    let ok = bytes.len() == 10
+        && bytes[0] == b'0'
+        && matches!(bytes[1], b'3' | b'5' | b'7' | b'8' | b'9')
+        && bytes.iter().all(u8::is_ascii_digit);
+    ok.then_some(national)
+}
+
+/// An email address plain enough for every SMTP server: one `@`, a dotted domain, no spaces.
+pub fn email_address(text: &str) -> Option<String> {
+    let text = text.trim();
+    let (local, domain) = text.split_once('@')?;
+    let fine = |s: &str| {
+        !s.is_empty()
+            && s.chars().all(|c| {
+                c.is_ascii_graphic()
+                    && !matches!(c, '@' | '<' | '>' | '(' | ')' | ',' | ';' | '"' | '\\')
+            })
+    };
+    let ok = text.len() <= 254
+        && local.len() <= 64
+        && fine(local)
+        && fine(domain)
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.');
+    ok.then(|| text.to_owned())
+}
+
+fn contact(errors: &mut Vec<FieldError>, payer: &PayerBody) -> Contact {
+    let given = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty());
+    let phone = given(&payer.phone).and_then(|p| {
+        let number = mobile_number(&p);
+        if number.is_none() {
+            errors.push(FieldError::new(
+                "payer.phone",
+                "must be a Vietnamese mobile number: 0 and 9 digits, or +84 and 9 digits",
+            ));
+        }
+        number
+    });
+    let email = given(&payer.email).and_then(|e| {
+        let address = email_address(&e);
+        if address.is_none() {
+            errors.push(FieldError::new("payer.email", "must be an email address"));
+        }
+        address
+    });
+    Contact { phone, email }
 }
 
 /// What a CONFIRM tells the partner of the previous platform when its INIT order is paid
@@ -182,6 +256,7 @@ impl TryFrom<CreateOrderBody> for NewOrder {
             // A citizen id card has 12 digits, a passport 8 or 9 characters.
             errors.extend(check_text("payer.id_number", id_number.trim(), 20).err());
         }
+        let contact = contact(&mut errors, &body.payer);
         let minutes = body.expires_in_minutes.unwrap_or(30);
         if !(5..=10080).contains(&minutes) {
             errors.push(FieldError::new("expires_in_minutes", "must be 5-10080"));
@@ -200,6 +275,7 @@ impl TryFrom<CreateOrderBody> for NewOrder {
                     return_url: body.return_url,
                     expires_in: Duration::minutes(minutes),
                     legacy: None,
+                    contact,
                 })
             }
             _ => Err(errors),
@@ -283,6 +359,39 @@ impl Order {
             "updated_at": self.updated_at,
             "payment": self.payment,
         })
+    }
+}
+
+#[cfg(test)]
+mod contact_tests {
+    use super::*;
+
+    #[test]
+    fn mobile_numbers_are_taken_in_national_or_international_form() {
+        assert_eq!(mobile_number("0912345678").as_deref(), Some("0912345678"));
+        assert_eq!(
+            mobile_number("+84 912 345 678").as_deref(),
+            Some("0912345678")
+        );
+        assert_eq!(mobile_number("84912345678").as_deref(), Some("0912345678"));
+        for bad in [
+            "091234567",
+            "09123456789",
+            "0212345678",
+            "abc",
+            "+1 912345678",
+            "0912-34567x",
+        ] {
+            assert_eq!(mobile_number(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn email_addresses_are_plain() {
+        assert!(email_address("nguyen.van.a@example.vn").is_some());
+        for bad in ["a@b", "@b.vn", "a b@c.vn", "a@b.vn>", "a@@b.vn", "a@.vn"] {
+            assert_eq!(email_address(bad), None, "{bad}");
+        }
     }
 }
 

@@ -12,12 +12,15 @@ use axum::{Form, Router};
 use minijinja::context;
 use serde::Deserialize;
 
+use super::journey::{self, Outcome};
 use super::pages::{message, page};
 use crate::app::AppState;
 use crate::banks;
 use crate::clock::vietnam;
+use crate::domain::attempt::Channel;
 use crate::domain::bank::{bank_code, display_name, BankCode};
 use crate::domain::state::OrderStatus;
+use crate::payments::open_attempt::{ask_bank, open_attempts, Asked, OpenAttempts};
 use crate::payments::start::{available_banks, shown_status, start_payment, StartError};
 use crate::payments::vietqr::{self, vietqr_account};
 
@@ -28,13 +31,15 @@ pub fn router() -> Router<AppState> {
         .route("/return/{bank}", get(show_return))
 }
 
-fn not_found() -> Response {
-    message(
-        StatusCode::NOT_FOUND,
-        "Không tìm thấy",
-        "Không tìm thấy yêu cầu thanh toán này.",
-        None,
-    )
+fn not_found(app: &AppState) -> Response {
+    let support = &app.config.messages.support;
+    let text = format!(
+        "Không tìm thấy yêu cầu thanh toán này: đường dẫn có thể đã bị sao chép thiếu. \
+         Vui lòng mở lại hồ sơ trên Cổng Dịch vụ công và bấm \"Thanh toán\" để nhận đường dẫn mới. \
+         Cần hỗ trợ: tổng đài {}, {}.",
+        support.phone, support.email
+    );
+    message(StatusCode::NOT_FOUND, "Không tìm thấy", &text, None)
 }
 
 fn unavailable() -> Response {
@@ -63,14 +68,26 @@ async fn show_checkout(State(app): State<AppState>, Path(id): Path<String>) -> R
     let Ok(order) = app.store.order(&id).await else {
         return unavailable();
     };
-    let Some(order) = order else {
-        return not_found();
+    let Some(mut order) = order else {
+        return not_found(&app);
     };
-    let now = app.clock.now();
     let agency_name = match app.store.agency(&order.agency_code).await {
         Ok(a) => a.map(|a| a.name).unwrap_or_default(),
         Err(_) => return unavailable(),
     };
+    // The open attempt rule: the bank of an open attempt is asked before anything is offered.
+    let mut open = OpenAttempts::default();
+    if shown_status(&order, app.clock.now()) == OrderStatus::Pending {
+        open = match open_attempts(&app, &order.id).await {
+            Ok(open) => open,
+            Err(_) => return unavailable(),
+        };
+        order = match app.store.order(&id).await {
+            Ok(Some(order)) => order,
+            _ => return unavailable(),
+        };
+    }
+    let now = app.clock.now();
     let status = shown_status(&order, now);
     let banks = if status == OrderStatus::Pending {
         match available_banks(&app, &order, now).await {
@@ -86,11 +103,14 @@ async fn show_checkout(State(app): State<AppState>, Path(id): Path<String>) -> R
         .iter()
         .map(|i| context! { kind => i.kind.vietnamese(), name => i.name, amount => i.amount.to_vietnamese() })
         .collect();
-    let vietqr = vietqr_account(&banks).map(|_| {
+    let vietqr = vietqr_account(&banks)
+        .filter(|(b, _)| open.allows(*b, Channel::Vietqr))
+        .map(|_| {
         context! { code => vietqr::CHOICE, name => "VietQR – chuyển khoản từ ứng dụng ngân hàng bất kỳ" }
     });
     let banks: Vec<_> = banks
         .iter()
+        .filter(|(b, _)| open.allows(*b, Channel::Gateway))
         .map(|(b, _)| context! { code => b.as_str(), name => display_name(*b) })
         .chain(vietqr)
         .collect();
@@ -104,8 +124,12 @@ async fn show_checkout(State(app): State<AppState>, Path(id): Path<String>) -> R
             agency_name, items, banks,
             total => order.amount.to_vietnamese(),
             state => status.as_str(), state_class, state_text,
-            minutes_left => (order.expires_at - now).num_minutes().max(0) + 1,
+            time_left => journey::time_left(order.expires_at, now),
             expires_at => order.expires_at.with_timezone(&vietnam()).format("%H:%M %d/%m/%Y").to_string(),
+            open => journey::open_context(&open),
+            closed => journey::closed_context(&order, status, &agency_name),
+            receipt_url => order.status.is_paid().then(|| format!("/checkout/{}/receipt.pdf", order.id)),
+            support => journey::support(&app),
         },
     )
 }
@@ -176,12 +200,21 @@ async fn start_at_bank(
     let back = format!("/checkout/{id}");
     let order = match app.store.order(id).await {
         Ok(Some(order)) => order,
-        Ok(None) => return not_found(),
+        Ok(None) => return not_found(app),
         Err(_) => return unavailable(),
     };
     match start_payment(app, &order, choice, &client_ip(peer, headers)).await {
         Ok(url) => (StatusCode::SEE_OTHER, [(header::LOCATION, url)]).into_response(),
         Err(StartError::NotPayable) => Redirect::to(&back).into_response(),
+        Err(StartError::InProgress(bank)) => {
+            let text = format!(
+                "Bạn đang có một giao dịch chưa kết thúc tại {}. Vui lòng hoàn tất hoặc hủy giao dịch đó \
+                 trước khi thanh toán qua ngân hàng khác, để không bị trừ tiền hai lần.",
+                display_name(bank)
+            );
+            let title = "Đang có giao dịch chưa kết thúc";
+            message(StatusCode::CONFLICT, title, &text, Some(&back))
+        }
         Err(StartError::BankNotOffered(_)) => message(
             StatusCode::UNPROCESSABLE_ENTITY,
             "Ngân hàng không hợp lệ",
@@ -225,7 +258,7 @@ async fn show_return(
     RawQuery(query): RawQuery,
 ) -> Response {
     let Some(bank) = bank_code(&bank) else {
-        return not_found();
+        return not_found(&app);
     };
     let query = query.unwrap_or_default();
     if !banks::return_is_genuine(&app.config, bank, &query) {
@@ -238,39 +271,67 @@ async fn show_return(
         );
     }
     let Some(reference) = return_reference(bank, &query) else {
-        return not_found();
+        return not_found(&app);
     };
     let Ok(Some(attempt)) = app.store.attempt_by_reference(&reference).await else {
-        return not_found();
+        return not_found(&app);
     };
     let Ok(Some(order)) = app.store.order(&attempt.order_id).await else {
-        return not_found();
+        return not_found(&app);
     };
+    let now = app.clock.now();
+    if let Err(e) = app.store.attempt_returned(&attempt, now).await {
+        tracing::warn!(error.cause_chain = ?e, "the return was not recorded");
+    }
+    // A bounded wait: each load may ask the bank, within the pages' budget.
+    let asked = ask_bank(&app, &attempt).await.unwrap_or(Asked::TooSoon);
+    let (attempt, order) = match asked {
+        Asked::Asked => match (
+            app.store.attempt_by_reference(&reference).await,
+            app.store.order(&order.id).await,
+        ) {
+            (Ok(Some(a)), Ok(Some(o))) => (a, o),
+            _ => return unavailable(),
+        },
+        _ => (attempt, order),
+    };
+    result_page(&app, &order, &attempt, asked)
+}
+
+fn result_page(
+    app: &AppState,
+    order: &crate::domain::order::Order,
+    attempt: &crate::domain::attempt::Attempt,
+    asked: Asked,
+) -> Response {
+    let now = app.clock.now();
+    let outcome = journey::outcome(order, attempt, asked, now);
+    let bank_name = display_name(attempt.bank);
+    let (state_class, state_text, refresh) = journey::outcome_state(outcome, bank_name);
     let paid_here = order
         .payment
         .as_ref()
         .filter(|p| p.reference == attempt.reference);
-    let (state_class, state_text, refresh) = match (order.status.is_paid(), attempt.status) {
-        (true, _) => ("ok", "Hồ sơ đã thanh toán thành công", false),
-        (false, crate::domain::state::AttemptStatus::Failed) => (
-            "bad",
-            "Thanh toán không thành công. Bạn có thể thử lại.",
-            false,
-        ),
-        _ => ("wait", "Đang chờ ngân hàng xác nhận…", true),
-    };
+    let retry = matches!(
+        outcome,
+        Outcome::Failed { payable: true } | Outcome::WillTell { payable: true }
+    );
     page(
         StatusCode::OK,
         "result.html",
         context! {
-            state_class, state_text, refresh,
+            state_class, state_text, refresh, retry,
+            note => journey::result_note(order, outcome),
+            outcome => outcome.as_str(),
             dossier_code => order.dossier_code,
             total => order.amount.to_vietnamese(),
-            bank_name => display_name(bank),
+            bank_name,
             reference => attempt.reference,
             bank_txn_id => paid_here.map(|p| p.bank_txn_id.clone()),
             receipt_url => order.status.is_paid().then(|| format!("/checkout/{}/receipt.pdf", order.id)),
+            order_id => order.id,
             return_url => order.return_url,
+            support => journey::support(app),
         },
     )
 }

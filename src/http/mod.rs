@@ -15,11 +15,14 @@ pub mod admin;
 pub mod attempts;
 pub mod callbacks;
 pub mod checkout;
+pub mod citizen_messages;
 pub mod credits;
 pub mod edge;
 pub mod error;
 pub mod extract;
+pub mod journey;
 mod json_keys;
+pub mod landing;
 pub mod legacy;
 pub mod meta;
 pub mod metrics;
@@ -54,6 +57,7 @@ use error::ApiError;
         receipts::api_receipt,
         notifications::list_order_notifications,
         notifications::redeliver,
+        citizen_messages::list_order_messages,
         // Reconciliation (src/http/reports.rs).
         reports::create_run,
         reports::list_runs,
@@ -86,6 +90,7 @@ pub fn router(state: AppState) -> Router {
     let body_limit = state.config.server.body_limit_bytes;
     Router::new()
         .merge(meta::router())
+        .merge(landing::router())
         .merge(admin::router())
         .merge(orders::router())
         .merge(checkout::router())
@@ -94,6 +99,7 @@ pub fn router(state: AppState) -> Router {
         .merge(reports::router())
         .merge(report_pages::router())
         .merge(notifications::router())
+        .merge(citizen_messages::router())
         .merge(refunds::router())
         .merge(attempts::router())
         .merge(legacy::router())

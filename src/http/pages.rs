@@ -22,6 +22,7 @@ fn templates() -> &'static Environment<'static> {
             ("vietqr.html", include_str!("../../templates/vietqr.html")),
             ("receipt.html", include_str!("../../templates/receipt.html")),
             ("message.html", include_str!("../../templates/message.html")),
+            ("landing.html", include_str!("../../templates/landing.html")),
             (
                 "reports_layout.html",
                 include_str!("../../templates/reports_layout.html"),

@@ -3,7 +3,7 @@
 
 use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
 use minijinja::context;
@@ -23,6 +23,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/orders/{id}/receipt.pdf", get(api_receipt))
         .route("/checkout/{id}/receipt.pdf", get(citizen_receipt))
         .route("/receipts/{token}", get(verify_receipt))
+        .route("/r/{code}", get(short_link))
 }
 
 fn pdf_response(order: &Order, pdf: Vec<u8>) -> Response {
@@ -93,6 +94,14 @@ fn not_issued() -> Response {
     )
 }
 
+/// The SMS's short receipt link: to the verification page.
+async fn short_link(State(app): State<AppState>, Path(code): Path<String>) -> Response {
+    match app.store.receipt_token_by_short_code(&code).await {
+        Ok(Some(token)) => Redirect::to(&format!("/receipts/{token}")).into_response(),
+        _ => not_issued(),
+    }
+}
+
 /// Anyone holding the QR code may check that the receipt is genuine: the page shows what the
 /// receipt says about the payment, and nothing about the payer (no name, no identity number).
 async fn verify_receipt(State(app): State<AppState>, Path(token): Path<String>) -> Response {
@@ -116,7 +125,8 @@ async fn verify_receipt(State(app): State<AppState>, Path(token): Path<String>) 
                 .iter()
                 .map(|i| context! { name => i.name, amount => i.amount.to_vietnamese() })
                 .collect();
-            context! { kind => g.kind.vietnamese(), items, subtotal => g.subtotal.to_vietnamese() }
+            let number = crate::receipt::receipt_number(&payment.reference, g.kind);
+            context! { kind => g.kind.vietnamese(), number, items, subtotal => g.subtotal.to_vietnamese() }
         })
         .collect();
     let paid_at = payment.paid_at.with_timezone(&vietnam());

@@ -23,6 +23,9 @@ pub enum StartError {
     NotPayable,
     #[error("{0} does not take payments for this order")]
     BankNotOffered(String),
+    /// Another attempt is in progress at this bank (the open attempt rule, `open_attempt`).
+    #[error("a payment is in progress at {0}")]
+    InProgress(BankCode),
     #[error("{bank} did not start the payment: {cause}")]
     BankDidNotStart {
         bank: BankCode,
@@ -91,8 +94,10 @@ pub async fn start_payment(
         return Err(StartError::NotPayable);
     }
     let banks = available_banks(app, order, now).await?;
+    // The open attempt rule: the bank of an attempt in progress is asked first.
+    let open = super::open_attempt::open_attempts(app, &order.id).await?;
     if choice == super::vietqr::CHOICE {
-        return super::vietqr::start_vietqr(app, order, &banks, client_ip).await;
+        return super::vietqr::start_vietqr(app, order, &banks, &open, client_ip).await;
     }
     let chosen =
         crate::domain::bank::bank_code(choice).and_then(|b| banks.iter().find(|(c, _)| *c == b));
@@ -101,6 +106,13 @@ pub async fn start_payment(
             choice.chars().take(20).collect(),
         ));
     };
+    if let Some(c) = open
+        .in_progress
+        .as_ref()
+        .filter(|_| !open.allows(*bank, Channel::Gateway))
+    {
+        return Err(StartError::InProgress(c.attempt.bank));
+    }
     let reference = new_reference();
     let create_date = banks::vnpay::create_date(now);
     let new = NewAttempt {

@@ -5,6 +5,8 @@
 
 use bank_adapters::vietqr::{self, QrPayment};
 
+use super::open_attempt::OpenAttempts;
+
 use super::start::{new_reference, StartError};
 use crate::app::AppState;
 use crate::domain::agency::BeneficiarySetting;
@@ -46,11 +48,20 @@ pub(super) async fn start_vietqr(
     app: &AppState,
     order: &Order,
     available: &[(BankCode, BeneficiarySetting)],
+    open: &OpenAttempts,
     client_ip: &str,
 ) -> Result<String, StartError> {
     let Some((bank, setting)) = vietqr_account(available) else {
         return Err(StartError::BankNotOffered(CHOICE.into()));
     };
+    // The open attempt rule: a code in progress is shown again (the citizen may have scanned
+    // it already: a second code would invite a second transfer); a gateway in progress blocks.
+    if let Some(c) = &open.in_progress {
+        return match c.attempt.channel {
+            Channel::Vietqr => Ok(qr_page_url(&c.attempt)),
+            Channel::Gateway => Err(StartError::InProgress(c.attempt.bank)),
+        };
+    }
     let now = app.clock.now();
     let reference = new_reference();
     let new = NewAttempt {

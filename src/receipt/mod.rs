@@ -43,6 +43,17 @@ pub struct Receipt {
     pub verify_url: String,
 }
 
+/// The number of the receipt of one fee kind: PayHub's reference of the payment and the kind
+/// (`P` phí, `LP` lệ phí, `DV` other), so each receipt of a payment has its own number.
+pub fn receipt_number(reference: &str, kind: FeeKind) -> String {
+    let suffix = match kind {
+        FeeKind::Fee => "P",
+        FeeKind::Charge => "LP",
+        FeeKind::Service => "DV",
+    };
+    format!("{reference}-{suffix}")
+}
+
 /// Phí, then lệ phí, then other items: the order law and receipts use.
 pub fn group_items(items: &[Item]) -> Vec<ItemGroup> {
     [FeeKind::Fee, FeeKind::Charge, FeeKind::Service]

@@ -14,8 +14,10 @@ use sqlx::{PgPool, SqlitePool};
 use crate::config::DatabaseConfig;
 
 pub mod agencies;
+pub mod attempt_checks;
 pub mod attempts;
 pub mod audit;
+pub mod citizen_messages;
 pub mod credits;
 pub mod cutover;
 pub mod daily_report;

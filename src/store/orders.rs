@@ -433,6 +433,7 @@ async fn insert_order(
     if let Some(origin) = &new.legacy {
         super::legacy::insert_legacy_order(tx, &id, origin, now).await?;
     }
+    super::citizen_messages::insert_contact(tx, &id, &new.contact).await?;
     super::transitions::record_event(
         tx,
         &id,

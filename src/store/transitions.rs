@@ -153,6 +153,18 @@ async fn enqueue_notification(
     if status == OrderStatus::Paid {
         super::legacy::enqueue_confirm(tx, &order, now).await?;
     }
+    // The payer's own messages (messages.md §1), in the same transaction.
+    // One message per refund: the event names the order's refunded total after it.
+    let citizen_event = match status {
+        OrderStatus::Paid => Some("order.paid".to_owned()),
+        OrderStatus::Refunded | OrderStatus::PartiallyRefunded => {
+            Some(format!("order.refunded.{}", order.refunded.dong()))
+        }
+        _ => None,
+    };
+    if let Some(event) = citizen_event {
+        super::citizen_messages::enqueue_citizen_messages(tx, order_id, &event, now).await?;
+    }
     let Some((Some(url),)) = url else {
         return Ok(());
     };

@@ -23,14 +23,21 @@ on_both_backends!(the_daily_report_is_emailed_once_by_two_instances_at_its_hour)
 
 /// One email as the server received it: the envelope's recipients and the message.
 #[derive(Debug, Clone)]
-struct Received {
-    to: Vec<String>,
-    data: String,
+pub(crate) struct Received {
+    pub(crate) to: Vec<String>,
+    pub(crate) data: String,
 }
 
 /// A minimal SMTP server (RFC 5321's commands, no extensions): it takes every message.
-async fn smtp_server() -> (u16, Arc<Mutex<Vec<Received>>>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+pub(crate) async fn smtp_server() -> (u16, Arc<Mutex<Vec<Received>>>) {
+    smtp_server_on(0).await
+}
+
+/// [`smtp_server`] on `port` of 127.0.0.1 (0 for a free one).
+pub(crate) async fn smtp_server_on(port: u16) -> (u16, Arc<Mutex<Vec<Received>>>) {
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+        .await
+        .unwrap();
     let port = listener.local_addr().unwrap().port();
     let inbox = Arc::new(Mutex::new(Vec::new()));
     let kept = inbox.clone();

@@ -4,7 +4,8 @@
 use bank_adapters::simulator::Faults;
 use serde_json::{json, Value};
 
-use crate::helpers::{test_account, Backend};
+use crate::helpers::{test_account, Backend, TestApp};
+use crate::journey::{html, offered};
 use crate::on_both_backends;
 use crate::orders::count;
 use crate::reconciliation::scalar;
@@ -17,6 +18,7 @@ on_both_backends!(
     a_transfer_notified_after_the_order_expired_pays_it_and_flags_it,
     a_credits_candidates_are_looked_up_on_the_reference_index,
     a_signed_credit_with_a_nul_or_control_characters_gets_no_5xx,
+    a_code_in_progress_and_a_gateway_in_progress_each_block_the_other,
 );
 
 async fn a_forged_credit_notification_changes_nothing(backend: Backend) {
@@ -173,4 +175,54 @@ async fn a_signed_credit_with_a_nul_or_control_characters_gets_no_5xx(backend: B
     let ledgered = "select count(*) from inbound_callbacks where endpoint = 'credits'";
     assert_eq!(count(&app, ledgered).await, 2);
     app.stop().await.unwrap();
+}
+
+/// The open attempt rule with a code: no query knows a transfer, so a code shown is in progress
+/// for a bank page's lifetime (15 minutes). Meanwhile choosing VietQR again shows the same code
+/// (a second code would invite a second transfer) and a gateway is refused; a gateway attempt
+/// in progress takes VietQR off the page the same way.
+async fn a_code_in_progress_and_a_gateway_in_progress_each_block_the_other(backend: Backend) {
+    let app = vietqr_app(backend).await;
+    let (id, page) = choose_vietqr(&app, "000.00.12.H29-7", "vcb").await;
+    let checkout = html(&app, &format!("/checkout/{id}")).await;
+    assert_eq!(offered(&checkout), ["vietqr"], "{checkout}");
+    assert_eq!(choose(&app, &id, "bidv").await, (409, None));
+    assert_eq!(choose(&app, &id, "vietqr").await, (303, Some(page)));
+    assert_eq!(
+        count(&app, "select count(*) from payment_attempts").await,
+        1
+    );
+    app.move_clocks_by(chrono::Duration::minutes(16));
+    let checkout = html(&app, &format!("/checkout/{id}")).await;
+    assert_eq!(offered(&checkout), ["vnpay", "vcb", "bidv", "vietqr"]);
+
+    let order: Value = (app.create_order(
+        "000.00.12.H29-8",
+        &crate::helpers::order_body("000.00.12.H29-8"),
+    ))
+    .await
+    .json()
+    .await
+    .unwrap();
+    let id = order["id"].as_str().unwrap();
+    assert_eq!(choose(&app, id, "vcb").await.0, 303);
+    let checkout = html(&app, &format!("/checkout/{id}")).await;
+    assert_eq!(offered(&checkout), ["vcb"], "{checkout}");
+    assert_eq!(choose(&app, id, "vietqr").await, (409, None));
+    let attempts = format!("select count(*) from payment_attempts where order_id = '{id}'");
+    assert_eq!(count(&app, &attempts).await, 1);
+}
+
+/// Posts the checkout form's choice: the status, and where a 303 sends the browser.
+async fn choose(app: &TestApp, id: &str, bank: &str) -> (u16, Option<String>) {
+    let r = (app.client.post(app.url(&format!("/checkout/{id}"))))
+        .form(&[("bank", bank)])
+        .send()
+        .await
+        .unwrap();
+    let location = r
+        .headers()
+        .get("location")
+        .map(|l| l.to_str().unwrap().to_owned());
+    (r.status().as_u16(), location.filter(|_| r.status() == 303))
 }

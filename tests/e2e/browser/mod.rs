@@ -12,6 +12,7 @@ use serde_json::json;
 
 mod citizen;
 mod finance;
+mod journey;
 mod vietqr;
 
 const CHROMIUM: &str = "/usr/bin/chromium";
