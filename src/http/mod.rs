@@ -18,6 +18,7 @@ pub mod checkout;
 pub mod edge;
 pub mod error;
 pub mod extract;
+pub mod finance;
 mod json_keys;
 pub mod legacy;
 pub mod meta;
@@ -96,6 +97,7 @@ pub fn router(state: AppState) -> Router {
         .merge(legacy::router())
         .merge(receipts::router())
         .merge(ops_reports::router())
+        .merge(finance::router())
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             metrics::track,

@@ -23,7 +23,8 @@ use crate::domain::bank::BankCode;
 use crate::domain::keys::{Caller, Role};
 use crate::domain::text::check_text;
 use crate::recon::progress::Quiet;
-use crate::recon::summary::{discrepancy_json, summarize, Summary};
+use crate::recon;
+use crate::recon::summary::{discrepancy_json, Summary};
 use crate::recon::{csv, reconcile_statement, xlsx, ReconError, Statement};
 use crate::store::reconciliation::{
     Discrepancy, DiscrepancyFilter, ResolveError, RunFilter, RunSource,
@@ -220,9 +221,9 @@ fn recon_error(e: ReconError) -> ApiError {
 }
 
 pub(crate) async fn summary(app: &AppState, run_id: i64) -> Result<Summary, ApiError> {
-    let run = app.store.run(run_id).await?.ok_or(ApiError::NotFound)?;
-    let totals = app.store.run_totals(run_id).await?;
-    Ok(summarize(run, &totals))
+    recon::summary::load(&app.store, run_id)
+        .await?
+        .ok_or(ApiError::NotFound)
 }
 
 #[derive(Deserialize)]

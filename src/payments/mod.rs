@@ -2,5 +2,6 @@
 //! refund a payment. Each is the whole business step (records, bank call, outcome), so handlers
 //! only extract, call and respond.
 
+pub mod approval;
 pub mod refund;
 pub mod start;

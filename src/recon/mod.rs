@@ -8,6 +8,7 @@ pub mod csv;
 pub mod entries;
 pub mod fetch;
 pub mod input;
+pub mod money;
 pub mod progress;
 pub mod recover;
 pub mod run;

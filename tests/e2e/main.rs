@@ -13,6 +13,7 @@ mod cli;
 mod cutover;
 mod daily_report;
 mod demo;
+mod finance_money;
 mod foundation;
 mod hostile;
 mod layout;
