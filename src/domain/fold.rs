@@ -24,7 +24,11 @@ fn plain(c: char) -> char {
 
 /// The folded form stored beside a payer's name and compared with a folded query.
 pub fn fold_name(name: &str) -> String {
-    let lowered: String = name.chars().flat_map(char::to_lowercase).map(plain).collect();
+    let lowered: String = name
+        .chars()
+        .flat_map(char::to_lowercase)
+        .map(plain)
+        .collect();
     lowered.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 

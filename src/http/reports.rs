@@ -22,8 +22,8 @@ use crate::clock::vietnam;
 use crate::domain::bank::BankCode;
 use crate::domain::keys::{Caller, Role};
 use crate::domain::text::check_text;
-use crate::recon::progress::Quiet;
 use crate::recon;
+use crate::recon::progress::Quiet;
 use crate::recon::summary::{discrepancy_json, Summary};
 use crate::recon::{csv, reconcile_statement, xlsx, ReconError, Statement};
 use crate::store::reconciliation::{
@@ -319,9 +319,11 @@ async fn report_csv(
     csv_report(&app, id).await
 }
 
-/// A run's discrepancies as a CSV download (the API's and the pages' button).
+/// Every line of a run, matched and discrepancies, as a CSV download for Excel (the API's and
+/// the pages' button).
 pub(crate) async fn csv_report(app: &AppState, id: i64) -> Result<Response, ApiError> {
     let run = summary(app, id).await?.run;
+    let matched = app.store.matched_entries(id).await?;
     let rows = app
         .store
         .discrepancies(id, &DiscrepancyFilter::default())
@@ -330,7 +332,7 @@ pub(crate) async fn csv_report(app: &AppState, id: i64) -> Result<Response, ApiE
     Ok(download(
         "text/csv; charset=utf-8",
         &name,
-        csv::discrepancies_csv(&rows).into_bytes(),
+        csv::run_csv(&matched, &rows).into_bytes(),
     ))
 }
 

@@ -6,9 +6,9 @@ use crate::app::AppState;
 use crate::domain::keys::Caller;
 use crate::domain::refund::RefundState;
 use crate::payments::refund::{new_refund_ref, refund_payment};
+use crate::store::reconciliation::ResolveError;
 use crate::store::refund_requests::{RefundRequest, RequestError};
 use crate::store::refunds::{NewRefund, RefundError};
-use crate::store::reconciliation::ResolveError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApprovalError {

@@ -139,7 +139,10 @@ pub fn money(report: &Report<'_>) -> Vec<MoneyRow> {
     let mut sums: BTreeMap<MoneyKey, MoneySums> = BTreeMap::new();
     for entry in &report.entries {
         let m = report.money(entry);
-        let account = match (entry.line.and_then(|l| l.credited_to.as_deref()), entry.record) {
+        let account = match (
+            entry.line.and_then(|l| l.credited_to.as_deref()),
+            entry.record,
+        ) {
             _ if !m.moved => MoneyAccount::Unknown,
             (Some(account), _) => MoneyAccount::Credited(account.to_owned()),
             (None, Some(record)) => MoneyAccount::OfRecord(record.payment_id.clone()),
@@ -172,10 +175,7 @@ pub fn records_to_look_up(money: &[MoneyRow]) -> Vec<String> {
 }
 
 /// The stored rows, record-only entries under their record's account, added up again.
-pub fn with_accounts(
-    money: Vec<MoneyRow>,
-    accounts: &HashMap<String, String>,
-) -> Vec<MoneyTotal> {
+pub fn with_accounts(money: Vec<MoneyRow>, accounts: &HashMap<String, String>) -> Vec<MoneyTotal> {
     let mut rows: BTreeMap<(Option<String>, Option<String>, &'static str, bool), MoneySums> =
         BTreeMap::new();
     for ((agency, account, class, moved), s) in money {

@@ -97,7 +97,14 @@ pub fn tie_out(
 mod tests {
     use super::*;
 
-    fn row(agency: &str, account: &str, class: &str, moved: bool, bank: i64, payhub: i64) -> MoneyTotal {
+    fn row(
+        agency: &str,
+        account: &str,
+        class: &str,
+        moved: bool,
+        bank: i64,
+        payhub: i64,
+    ) -> MoneyTotal {
         MoneyTotal {
             agency_code: Some(agency.into()),
             account: Some(account.into()),
@@ -122,7 +129,11 @@ mod tests {
         let (run, none, agencies) = tie_out(&rows, &names);
         assert_eq!(
             run,
-            Totals { bank_credited: 170, payhub_recorded: 150, difference: 20 }
+            Totals {
+                bank_credited: 170,
+                payhub_recorded: 150,
+                difference: 20
+            }
         );
         assert_eq!(none.count, 1);
         assert_eq!(agencies[0].agency_name.as_deref(), Some("Sở A"));

@@ -23,6 +23,7 @@ pub mod keys;
 pub mod legacy;
 pub mod notifications;
 pub mod open_items;
+pub mod order_story;
 pub mod orders;
 pub mod payments;
 pub mod pending_sync;

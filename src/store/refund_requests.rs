@@ -19,7 +19,7 @@ pub struct RefundRequest {
     pub order_id: String,
     pub payment_id: i64,
     pub discrepancy_id: Option<i64>,
-    #[serde(serialize_with = "dong_text")]
+    #[serde(rename = "amount", serialize_with = "dong_text")]
     pub amount_vnd: i64,
     pub reason: String,
     /// `awaiting_approval`, `approved` or `rejected`.

@@ -11,8 +11,8 @@ use serde_json::{json, Value};
 
 use crate::helpers::{test_account, Backend, TestApp, AGENCY};
 use crate::on_both_backends;
-use crate::report_pages::{html, signed_in};
 use crate::reconciliation::{app_with_banks, discrepancies, pay, tally, today, wait_count};
+use crate::report_pages::{html, signed_in};
 
 on_both_backends!(a_day_with_every_class_ties_out_to_the_bank);
 
@@ -48,7 +48,10 @@ async fn play_every_class(app: &TestApp) {
             Some(Faults::default().wrong_amount(Vnd::from_dong(600_000).unwrap())),
             "approve",
         ),
-        (Some(Faults::default().wrong_account(wrong_account)), "approve"),
+        (
+            Some(Faults::default().wrong_account(wrong_account)),
+            "approve",
+        ),
         (Some(Faults::default().drop_callback()), "approve"),
     ];
     for (i, (fault, action)) in plays.into_iter().enumerate() {
@@ -80,13 +83,20 @@ async fn a_day_with_every_class_ties_out_to_the_bank(backend: Backend) {
     assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
     let summary: Value = response.json().await.unwrap();
     for class in reconciliation::Class::ALL {
-        assert!(tally(&summary, class.as_str()).0 > 0, "{class} present: {summary}");
+        assert!(
+            tally(&summary, class.as_str()).0 > 0,
+            "{class} present: {summary}"
+        );
     }
     // The decline and the cancellation moved nothing: counted apart, in no class or sum.
     assert_eq!(summary["no_money_moved"]["count"], 2, "{summary}");
     // Money matched: the plain payment, the first of the two debits, and the reversed payment's
     // own line (its reversal is the status mismatch).
-    assert_eq!(tally(&summary, "matched"), (3, "1950000".into()), "{summary}");
+    assert_eq!(
+        tally(&summary, "matched"),
+        (3, "1950000".into()),
+        "{summary}"
+    );
 
     let (bank, payhub, difference) = money(&summary["totals"]);
     // The statement: matched 650, both debits 1300, the reversed payment 650 and its reversal
@@ -101,14 +111,29 @@ async fn a_day_with_every_class_ties_out_to_the_bank(backend: Backend) {
     let found = discrepancies(&app, &summary["id"], "").await;
     let of_discrepancies: i64 = found
         .iter()
-        .map(|d| d["money"]["difference"].as_str().unwrap().parse::<i64>().unwrap())
+        .map(|d| {
+            d["money"]["difference"]
+                .as_str()
+                .unwrap()
+                .parse::<i64>()
+                .unwrap()
+        })
         .sum();
-    assert_eq!(difference, of_discrepancies, "the difference is the discrepancies' money");
+    assert_eq!(
+        difference, of_discrepancies,
+        "the difference is the discrepancies' money"
+    );
     let by_class = |class: &str| -> i64 {
         found
             .iter()
             .filter(|d| d["class"] == class)
-            .map(|d| d["money"]["difference"].as_str().unwrap().parse::<i64>().unwrap())
+            .map(|d| {
+                d["money"]["difference"]
+                    .as_str()
+                    .unwrap()
+                    .parse::<i64>()
+                    .unwrap()
+            })
             .sum()
     };
     assert_eq!(by_class("missing_in_payhub"), 650_000);
@@ -116,7 +141,11 @@ async fn a_day_with_every_class_ties_out_to_the_bank(backend: Backend) {
     assert_eq!(by_class("amount_mismatch"), -50_000);
     assert_eq!(by_class("cutoff_shift"), -650_000);
     assert_eq!(by_class("status_mismatch"), -650_000, "the reversal");
-    assert_eq!(by_class("wrong_beneficiary"), 0, "credited, to the wrong account");
+    assert_eq!(
+        by_class("wrong_beneficiary"),
+        0,
+        "credited, to the wrong account"
+    );
 
     // Per agency and account: the same totals, with the agency's name.
     let agencies = summary["agencies"].as_array().unwrap();
@@ -126,7 +155,10 @@ async fn a_day_with_every_class_ties_out_to_the_bank(backend: Backend) {
     assert_eq!(agencies[0]["totals"], summary["totals"]);
     let accounts = agencies[0]["accounts"].as_array().unwrap();
     let sum = |i: usize| -> i64 {
-        accounts.iter().map(|a| [money(&a["totals"]).0, money(&a["totals"]).1][i]).sum()
+        accounts
+            .iter()
+            .map(|a| [money(&a["totals"]).0, money(&a["totals"]).1][i])
+            .sum()
     };
     assert_eq!((sum(0), sum(1)), (bank, payhub));
     let wrong = accounts
@@ -137,12 +169,37 @@ async fn a_day_with_every_class_ties_out_to_the_bank(backend: Backend) {
     assert!(accounts.iter().any(|a| a["account"] == test_account("vcb")));
 
     let shown: Value = app
-        .get(&format!("/api/v1/reconciliations/{}", summary["id"]), &app.finance_key)
+        .get(
+            &format!("/api/v1/reconciliations/{}", summary["id"]),
+            &app.finance_key,
+        )
         .await
         .json()
         .await
         .unwrap();
     assert_eq!(shown["totals"], summary["totals"], "stored as reported");
+
+    // The CSV for Excel: a byte-order mark, Vietnamese headers, every line of the run.
+    let csv = app
+        .get(
+            &format!("/api/v1/reconciliations/{}/report.csv", summary["id"]),
+            &app.finance_key,
+        )
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    assert!(csv.starts_with("\u{feff}Mã loại,Loại,Đơn vị,".as_bytes()));
+    let csv = String::from_utf8(csv.to_vec()).unwrap();
+    let matched = csv
+        .lines()
+        .filter(|l| l.starts_with("matched,Khớp,"))
+        .count();
+    assert_eq!(
+        matched, 5,
+        "3 that moved money, the decline and the cancellation: {csv}"
+    );
+    assert_eq!(csv.lines().count(), 1 + matched + found.len(), "{csv}");
 
     // The run's page shows the money first, before the per-class tables.
     let cookie = signed_in(&app, &app.finance_key).await;
@@ -154,5 +211,9 @@ async fn a_day_with_every_class_ties_out_to_the_bank(backend: Backend) {
     assert!(page.contains("id=\"money-difference\" data-ties=\"false\">-1.350.000"));
     assert!(page.contains("id=\"no-money-moved\">2<"));
     let order_links = page.matches("href=\"/reports/orders/").count();
-    assert_eq!(order_links, found.len(), "every discrepancy links to its order");
+    assert_eq!(
+        order_links,
+        found.len(),
+        "every discrepancy links to its order"
+    );
 }

@@ -14,6 +14,7 @@ mod cutover;
 mod daily_report;
 mod demo;
 mod finance_money;
+mod finance_tools;
 mod foundation;
 mod hostile;
 mod layout;

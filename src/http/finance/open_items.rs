@@ -49,11 +49,24 @@ pub struct OpenItemsQuery {
 
 /// Checks the filters: a bank PayHub knows, a class of [`open_classes`].
 pub fn open_filter(q: &OpenItemsQuery) -> Result<OpenItemFilter, ApiError> {
-    let given = |v: &Option<String>| v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned);
-    let bank = given(&q.bank).map(|b| parse_bank(&b).map(|b| b.as_str().to_owned())).transpose()?;
+    let given = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+    };
+    let bank = given(&q.bank)
+        .map(|b| parse_bank(&b).map(|b| b.as_str().to_owned()))
+        .transpose()?;
     let class = given(&q.class);
-    if class.as_deref().is_some_and(|c| !open_classes().contains(&c)) {
-        return Err(ApiError::invalid("query.class", "is not a class of an open item"));
+    if class
+        .as_deref()
+        .is_some_and(|c| !open_classes().contains(&c))
+    {
+        return Err(ApiError::invalid(
+            "query.class",
+            "is not a class of an open item",
+        ));
     }
     Ok(OpenItemFilter {
         bank,
@@ -64,7 +77,9 @@ pub fn open_filter(q: &OpenItemsQuery) -> Result<OpenItemFilter, ApiError> {
 
 /// Whole days from `since` (or the business day's start) to `now`.
 pub fn age_days(item: &OpenItem, now: DateTime<Utc>) -> i64 {
-    let from = item.since.unwrap_or_else(|| crate::recon::input::day_start(item.day));
+    let from = item
+        .since
+        .unwrap_or_else(|| crate::recon::input::day_start(item.day));
     (now - from).num_days().max(0)
 }
 
@@ -122,7 +137,11 @@ pub(crate) async fn handle_late(
     Ok(())
 }
 
-#[utoipa::path(post, path = "/api/v1/orders/{id}/late-payment/handle", tag = "reconciliation")]
+#[utoipa::path(
+    post,
+    path = "/api/v1/orders/{id}/late-payment/handle",
+    tag = "reconciliation"
+)]
 pub async fn handle_late_payment(
     State(app): State<AppState>,
     auth: Auth,

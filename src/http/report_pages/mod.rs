@@ -28,6 +28,18 @@
 //!
 //! 6. `/reports/daily` and `/reports/incidents`: the daily operations report and today's bank
 //!    incidents (their ids are listed in `daily.rs`).
+//! 7. Every page's nav has the search box `#search-q` and `#search-go` (`GET /reports/search?q=`,
+//!    results `#search-results` with links `#open-order-<id>`; one order found by an id opens
+//!    it), `#nav-open-items` and `#nav-settlement`. The run page shows `#money-totals` first
+//!    (`#bank-credited`, `#payhub-recorded`, `#money-difference`, `#no-money-moved`), and each
+//!    discrepancy links to its order (`#order-link-<id>`).
+//! 8. `GET /reports/orders/<id>`: `#order-summary`, `#order-items`, `#order-timeline`; the
+//!    refund request form `#refund-request-form` (`#refund-payment`, `#refund-discrepancy`,
+//!    `#refund-amount`, `#refund-reason`, `#request-refund`); the requests `#refund-requests`
+//!    with rows `#refund-request-<id>` (`data-status`) and, for another officer, the buttons
+//!    `#approve-refund-<id>` and `#reject-refund-<id>`; a late payment's `#late-note` and
+//!    `#handle-late`.
+//! 9. `GET /reports/open-items?bank=&agency=&class=`: `#open-items`, rows `.open-item`.
 //!
 //! Every state-changing form carries the session's CSRF token in a hidden `csrf` field; a POST
 //! without it or with another one is refused with `403` and changes nothing.
@@ -39,8 +51,12 @@ use crate::app::AppState;
 
 mod actions;
 mod daily;
+mod open_items;
+mod order;
+mod refund;
 mod run;
 mod runs;
+mod search;
 mod session;
 mod views;
 
@@ -66,4 +82,21 @@ pub fn router() -> Router<AppState> {
         .route("/reports/daily", get(daily::show_daily))
         .route("/reports/daily/{file}", get(daily::download_daily))
         .route("/reports/incidents", get(daily::show_incidents))
+        // Issue 14: search, an order's story, two-person refunds, the open items.
+        .route("/reports/search", get(search::show_search))
+        .route("/reports/orders/{id}", get(order::show_order))
+        .route(
+            "/reports/orders/{id}/refund-requests",
+            post(refund::request_for_order),
+        )
+        .route(
+            "/reports/orders/{id}/late-payment",
+            post(refund::handle_late_payment),
+        )
+        .route(
+            "/reports/refund-requests/{id}/approve",
+            post(refund::approve),
+        )
+        .route("/reports/refund-requests/{id}/reject", post(refund::reject))
+        .route("/reports/open-items", get(open_items::show_open_items))
 }

@@ -69,9 +69,11 @@ pub async fn show_run(
 
 /// The money tied out, shown first: the run's, then each agency's and account's.
 fn money_view(summary: &Summary) -> minijinja::Value {
-    let totals = |t: &Totals| context! {
-        bank => vnd(t.bank_credited), payhub => vnd(t.payhub_recorded),
-        difference => vnd(t.difference), ties => t.difference == 0,
+    let totals = |t: &Totals| {
+        context! {
+            bank => vnd(t.bank_credited), payhub => vnd(t.payhub_recorded),
+            difference => vnd(t.difference), ties => t.difference == 0,
+        }
     };
     context! {
         run => totals(&summary.totals),

@@ -34,6 +34,20 @@ impl Store {
             .await?))
     }
 
+    /// Every discrepancy about order `order_id`, of every run, oldest first.
+    pub async fn discrepancies_of_order(
+        &self,
+        order_id: &str,
+    ) -> Result<Vec<Discrepancy>, StoreError> {
+        let sql = format!(
+            "select {DISCREPANCY_COLUMNS} from discrepancies where order_id = $1 order by id"
+        );
+        Ok(with_pool!(self, |pool| sqlx::query_as(&sql)
+            .bind(order_id)
+            .fetch_all(pool)
+            .await?))
+    }
+
     pub async fn discrepancy(&self, id: i64) -> Result<Option<Discrepancy>, StoreError> {
         let sql = format!("select {DISCREPANCY_COLUMNS} from discrepancies where id = $1");
         Ok(with_pool!(self, |pool| sqlx::query_as(&sql)

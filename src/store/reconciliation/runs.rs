@@ -6,7 +6,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use super::discrepancies::insert_discrepancies;
 use super::money::insert_money;
 use super::{
-    DiscrepancyFacts, MatchedBatch, MoneyTotal, NewRun, Run, RunFilter, RunSource, RunStatus, Total};
+    DiscrepancyFacts, MatchedBatch, MoneyTotal, NewRun, Run, RunFilter, RunSource, RunStatus, Total,
+};
 use crate::domain::bank::{bank_code, BankCode};
 use crate::store::rows::{parse_col, vnd};
 use crate::store::{on_tx, with_pool, Store, StoreError};
