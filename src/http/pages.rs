@@ -57,6 +57,10 @@ fn templates() -> &'static Environment<'static> {
                 "reports_open_items.html",
                 include_str!("../../templates/reports_open_items.html"),
             ),
+            (
+                "reports_settlement.html",
+                include_str!("../../templates/reports_settlement.html"),
+            ),
         ] {
             env.add_template(name, source).expect("templates compile");
         }

@@ -12,6 +12,7 @@ pub mod money;
 pub mod progress;
 pub mod recover;
 pub mod run;
+pub mod settlement;
 pub mod summary;
 pub mod xlsx;
 

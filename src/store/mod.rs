@@ -35,6 +35,7 @@ pub mod rows;
 pub mod search;
 pub mod sessions;
 pub mod settle;
+pub mod settlement;
 pub mod transitions;
 pub mod watch;
 

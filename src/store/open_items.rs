@@ -71,9 +71,8 @@ const OPEN_LIMIT: i64 = 2000;
 impl Store {
     /// Oldest first (by day, then id), at most 2,000 of each kind.
     pub async fn open_items(&self, f: &OpenItemFilter) -> Result<Vec<OpenItem>, StoreError> {
-        let rows: Vec<DiscrepancyItem> =
-            with_pool!(self, |pool| {
-                sqlx::query_as(
+        let rows: Vec<DiscrepancyItem> = with_pool!(self, |pool| {
+            sqlx::query_as(
             "select d.id, d.run_id, r.bank, r.business_date, d.class, d.agency_code, d.reference,
                     d.bank_txn_id, d.order_id, d.amount_vnd, d.bank_at, d.payhub_at
                from discrepancies d join reconciliation_runs r on r.id = d.run_id
@@ -88,10 +87,9 @@ impl Store {
         .bind(OPEN_LIMIT)
         .fetch_all(pool)
         .await?
-            });
-        let late: Vec<LateItem> =
-            with_pool!(self, |pool| {
-                sqlx::query_as(
+        });
+        let late: Vec<LateItem> = with_pool!(self, |pool| {
+            sqlx::query_as(
             "select o.id, o.agency_code, o.review_reason, o.paid_at, o.created_at, o.amount_vnd,
                     p.bank, p.bank_txn_id
                from orders o
@@ -109,7 +107,7 @@ impl Store {
         .bind(OPEN_LIMIT)
         .fetch_all(pool)
         .await?
-            });
+        });
         let mut items: Vec<OpenItem> = rows.into_iter().map(discrepancy_item).collect();
         items.extend(late.into_iter().map(late_item));
         items.sort_by(|a, b| (a.day, a.since).cmp(&(b.day, b.since)));

@@ -80,9 +80,8 @@ impl Store {
         let Some(order) = self.order(id).await? else {
             return Ok(None);
         };
-        let attempts: Vec<StoryAttempt> =
-            with_pool!(self, |pool| {
-                sqlx::query_as(
+        let attempts: Vec<StoryAttempt> = with_pool!(self, |pool| {
+            sqlx::query_as(
             "select id, bank, reference, status, amount_vnd, account_no, result_code, created_at,
                     result_at
                from payment_attempts where order_id = $1 order by id"
@@ -90,17 +89,16 @@ impl Store {
         .bind(id)
         .fetch_all(pool)
         .await?
-            });
-        let payments: Vec<StoryPayment> =
-            with_pool!(self, |pool| {
-                sqlx::query_as(
+        });
+        let payments: Vec<StoryPayment> = with_pool!(self, |pool| {
+            sqlx::query_as(
             "select id, bank, bank_txn_id, amount_vnd, kind, credit_account, paid_at, refunded_vnd
                from payments where order_id = $1 order by id"
         )
         .bind(id)
         .fetch_all(pool)
         .await?
-            });
+        });
         // The ledger is keyed by (bank, reference): each attempt's own callbacks.
         let callbacks: Vec<StoryCallback> = with_pool!(self, |pool| sqlx::query_as(
             "select c.id, c.bank, c.endpoint, c.received_at, c.reference, c.verdict,

@@ -10,6 +10,7 @@ use crate::domain::keys::Role;
 pub mod open_items;
 pub mod refund_requests;
 pub mod search;
+pub mod settlement;
 
 pub(crate) const READERS: &[Role] = &[Role::Finance, Role::Admin];
 
@@ -18,4 +19,5 @@ pub fn router() -> Router<AppState> {
         .merge(search::router())
         .merge(refund_requests::router())
         .merge(open_items::router())
+        .merge(settlement::router())
 }

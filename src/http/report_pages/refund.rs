@@ -87,6 +87,48 @@ pub async fn request_for_order(
 }
 
 #[derive(Deserialize)]
+pub struct ReasonForm {
+    csrf: Option<String>,
+    reason: Option<String>,
+}
+
+/// `POST /reports/discrepancies/{id}/refund-requests`: the run page's button on a duplicate or
+/// wrong payment; the payment is the one the discrepancy names, the amount what is left of it.
+pub async fn request_for_discrepancy(
+    State(app): State<AppState>,
+    who: StaffSession,
+    Path(id): Path<i64>,
+    form: Result<Form<ReasonForm>, FormRejection>,
+) -> Response {
+    let discrepancy = match app.store.discrepancy(id).await {
+        Ok(Some(d)) => d,
+        Ok(None) => return error_page(ApiError::NotFound, "/reports"),
+        Err(_) => return unavailable(),
+    };
+    let back = format!("/reports/runs/{}#discrepancy-{id}", discrepancy.run_id);
+    let form = form.ok().map(|Form(f)| f);
+    if let Some(refused) = may_act(&who, form.as_ref().and_then(|f| f.csrf.as_deref()), &back) {
+        return refused;
+    }
+    let Some(order_id) = discrepancy.facts.order_id else {
+        return invalid_form(&back);
+    };
+    let body = RefundRequestBody {
+        reason: form.and_then(|f| f.reason).unwrap_or_default(),
+        amount: None,
+        payment_id: None,
+    };
+    match request_refund(&app, &who.session.caller, &order_id, Some(id), &body).await {
+        Ok(r) => see_other(&format!(
+            "/reports/orders/{order_id}#refund-request-{}",
+            r.id
+        )),
+        Err(ApiError::Validation(_)) => invalid_form(&back),
+        Err(e) => error_page(e, &back),
+    }
+}
+
+#[derive(Deserialize)]
 pub struct CsrfOnly {
     csrf: Option<String>,
 }

@@ -115,6 +115,18 @@ fn filter_choices(summary: &Summary, f: &DiscrepancyFilter) -> minijinja::Value 
     context! { classes, agencies, resolved => f.resolved.map(|r| r.to_string()) }
 }
 
+/// The classes whose money may have to go back to the payer: a second debit, a wrong amount,
+/// money credited to the wrong account.
+fn refundable(class: &str) -> bool {
+    [
+        Class::DuplicatePayment,
+        Class::AmountMismatch,
+        Class::WrongBeneficiary,
+    ]
+    .iter()
+    .any(|c| c.as_str() == class)
+}
+
 fn discrepancy_row(d: &Discrepancy) -> minijinja::Value {
     let f = &d.facts;
     context! {
@@ -130,6 +142,7 @@ fn discrepancy_row(d: &Discrepancy) -> minijinja::Value {
             at => f.payhub_at.map(local_time), expected => f.expected_accounts,
         }),
         resolved => d.resolved_at.is_some(),
+        refundable => f.order_id.is_some() && refundable(&f.class),
         resolved_at => d.resolved_at.map(local_time),
         resolved_by => d.resolved_by, note => d.note,
     }
