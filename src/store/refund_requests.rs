@@ -72,41 +72,44 @@ impl From<sqlx::Error> for RequestError {
     }
 }
 
-/// (payment id, what is left of it) of the payment a request is for.
+/// (payment id, what is left of it) of the payment a request is for: the one named; else, for
+/// a discrepancy, the second payment PayHub recorded for the order (a duplicate or a wrong
+/// amount: which of two debits the bank lists later is the bank's order, not PayHub's, and the
+/// order keeps its own payment), else the payment the discrepancy's line names; else the order's
+/// own payment.
 async fn payment_for(tx: &mut Tx, new: &NewRefundRequest<'_>) -> Result<(i64, i64), RequestError> {
-    let by_discrepancy: Option<(Option<String>, Option<String>)> = match new.discrepancy_id {
-        Some(id) => on_tx!(tx, |c| sqlx::query_as(
-            "select order_id, bank_txn_id from discrepancies where id = $1"
-        )
-        .bind(id)
-        .fetch_optional(c)
-        .await?),
+    let named_txn = match new.discrepancy_id {
+        Some(id) => {
+            let found: Option<(Option<String>, Option<String>)> = on_tx!(tx, |c| sqlx::query_as(
+                "select order_id, bank_txn_id from discrepancies where id = $1"
+            )
+            .bind(id)
+            .fetch_optional(c)
+            .await?);
+            match found.ok_or(StoreError::NotFound)? {
+                (Some(order), txn) if order == new.order_id => txn,
+                _ => return Err(RequestError::OtherOrder),
+            }
+        }
         None => None,
     };
-    if new.discrepancy_id.is_some() && by_discrepancy.is_none() {
-        return Err(StoreError::NotFound.into());
-    }
-    let bank_txn_id = match by_discrepancy {
-        Some((Some(order), _)) if order != new.order_id => return Err(RequestError::OtherOrder),
-        Some((None, _)) => return Err(RequestError::OtherOrder),
-        Some((_, txn)) => txn,
-        None => None,
-    };
-    let row: Option<(i64, i64, i64)> = on_tx!(tx, |c| sqlx::query_as(
-        "select id, amount_vnd, refunded_vnd from payments
-          where order_id = $1
-            and ($2 is null or id = $2)
-            and ($3 is null or bank_txn_id = $3)
-            and ($2 is not null or $3 is not null or kind = 'payment')
-          order by id limit 1"
+    let payments: Vec<(i64, String, String, i64, i64)> = on_tx!(tx, |c| sqlx::query_as(
+        "select id, kind, bank_txn_id, amount_vnd, refunded_vnd from payments
+          where order_id = $1 order by id"
     )
     .bind(new.order_id)
-    .bind(new.payment_id)
-    .bind(bank_txn_id.as_deref())
-    .fetch_optional(c)
+    .fetch_all(c)
     .await?);
-    let (id, amount, refunded) = row.ok_or(RequestError::NoPayment)?;
-    Ok((id, (amount - refunded).max(0)))
+    let chosen = match (new.payment_id, new.discrepancy_id) {
+        (Some(id), _) => payments.iter().find(|p| p.0 == id),
+        (None, Some(_)) => payments
+            .iter()
+            .find(|p| p.1 != "payment")
+            .or_else(|| payments.iter().find(|p| Some(&p.2) == named_txn.as_ref())),
+        (None, None) => payments.iter().find(|p| p.1 == "payment"),
+    };
+    let (id, _, _, amount, refunded) = chosen.ok_or(RequestError::NoPayment)?;
+    Ok((*id, (amount - refunded).max(0)))
 }
 
 impl Store {

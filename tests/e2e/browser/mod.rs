@@ -12,6 +12,7 @@ use serde_json::json;
 
 mod citizen;
 mod finance;
+mod refund;
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 
