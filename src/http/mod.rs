@@ -68,13 +68,26 @@ use error::ApiError;
         // The daily operations report (src/http/ops_reports.rs).
         ops_reports::show_report,
         ops_reports::list_incidents,
+        // Finance staff's tools (src/http/finance/, issue 14).
+        finance::search::search,
+        finance::open_items::list_open_items,
+        finance::open_items::handle_late_payment,
+        finance::settlement::show_settlement,
+        finance::settlement::download_settlement,
+        finance::refund_requests::request_for_order,
+        finance::refund_requests::request_for_discrepancy,
+        finance::refund_requests::list_for_order,
+        finance::refund_requests::list_awaiting,
+        finance::refund_requests::approve,
+        finance::refund_requests::reject,
     ),
     components(schemas(
         admin::AgencyBody,
         admin::BeneficiaryBody,
         crate::domain::order::CreateOrderBody,
         refunds::RefundBody,
-        attempts::SettleBody
+        attempts::SettleBody,
+        finance::refund_requests::RefundRequestBody
     ))
 )]
 pub struct ApiDoc;

@@ -176,8 +176,8 @@ pub fn records_to_look_up(money: &[MoneyRow]) -> Vec<String> {
 
 /// The stored rows, record-only entries under their record's account, added up again.
 pub fn with_accounts(money: Vec<MoneyRow>, accounts: &HashMap<String, String>) -> Vec<MoneyTotal> {
-    let mut rows: BTreeMap<(Option<String>, Option<String>, &'static str, bool), MoneySums> =
-        BTreeMap::new();
+    type RowKey = (Option<String>, Option<String>, &'static str, bool);
+    let mut rows: BTreeMap<RowKey, MoneySums> = BTreeMap::new();
     for ((agency, account, class, moved), s) in money {
         let account = match account {
             MoneyAccount::Credited(a) => Some(a),

@@ -104,7 +104,8 @@ pub async fn load(store: &Store, run_id: i64) -> Result<Option<Summary>, StoreEr
 /// tallies (agency, then class in report order).
 fn moved_totals(rows: &[MoneyTotal]) -> Vec<Total> {
     let rank = |class: &str| Class::ALL.iter().position(|c| c.as_str() == class);
-    let mut sums: BTreeMap<(Option<String>, Option<usize>, String), (i64, i64)> = BTreeMap::new();
+    type Key = (Option<String>, Option<usize>, String);
+    let mut sums: BTreeMap<Key, (i64, i64)> = BTreeMap::new();
     for m in rows.iter().filter(|m| m.moved) {
         let key = (m.agency_code.clone(), rank(&m.class), m.class.clone());
         let sum = sums.entry(key).or_default();

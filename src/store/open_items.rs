@@ -110,7 +110,7 @@ impl Store {
         });
         let mut items: Vec<OpenItem> = rows.into_iter().map(discrepancy_item).collect();
         items.extend(late.into_iter().map(late_item));
-        items.sort_by(|a, b| (a.day, a.since).cmp(&(b.day, b.since)));
+        items.sort_by_key(|a| (a.day, a.since));
         Ok(items)
     }
 

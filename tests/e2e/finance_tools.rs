@@ -366,7 +366,7 @@ async fn open_items_stay_queued_oldest_first_until_handled(backend: Backend) {
     assert_eq!(filtered("bank=bidv").await, 1);
     assert_eq!(filtered("bank=vnpay").await, 1);
     assert_eq!(filtered("class=paid_after_expiry").await, 1);
-    assert_eq!(filtered(&"agency=000.00.99.H01").await, 0);
+    assert_eq!(filtered("agency=000.00.99.H01").await, 0);
     assert_problem(
         app.get("/api/v1/open-items?class=nonsense", &app.finance_key)
             .await,

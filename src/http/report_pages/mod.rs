@@ -43,9 +43,9 @@
 //!    `#handle-late`.
 //! 9. `GET /reports/open-items?bank=&agency=&class=`: `#open-items`, rows `.open-item`.
 //! 10. `GET /reports/settlement?from=&to=&agency=` (the last seven days by default): the chart
-//!    `#money-chart` (one `rect.bar` per day, `data-date`, `data-amount`), `#settlement`
-//!    (rows `.settlement-agency`, `.settlement-account`, `.settlement-day`) and the download
-//!    `#download-settlement-xlsx`.
+//!     `#money-chart` (one `rect.bar` per day, `data-date`, `data-amount`), `#settlement`
+//!     (rows `.settlement-agency`, `.settlement-account`, `.settlement-day`) and the download
+//!     `#download-settlement-xlsx`.
 //!
 //! Every state-changing form carries the session's CSRF token in a hidden `csrf` field; a POST
 //! without it or with another one is refused with `403` and changes nothing.
