@@ -30,6 +30,15 @@ alter table orders add column payer_name_folded text;
 create index orders_payer_name_folded_idx on orders (payer_name_folded text_pattern_ops);
 create index orders_unfolded_idx on orders (id) where payer_name_folded is null;
 create index orders_dossier_code_idx on orders (dossier_code);
+-- Each word of the folded name, so a name is found by the beginnings of its words through an
+-- index ("anh tuyet" finds "Trần Thị Ánh Tuyết") instead of a pattern scanning every order.
+create table order_name_words (
+    word text not null,
+    order_id text not null constraint order_name_words_order_fkey references orders (id),
+    constraint order_name_words_pkey primary key (word, order_id)
+);
+create index order_name_words_prefix_idx on order_name_words (word text_pattern_ops);
+
 create index payments_bank_txn_idx on payments (bank_txn_id);
 create index discrepancies_order_idx on discrepancies (order_id);
 create index discrepancies_bank_txn_idx on discrepancies (bank_txn_id);

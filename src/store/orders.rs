@@ -431,6 +431,7 @@ async fn insert_order(
         .await
         .map(|r| r.rows_affected())?);
     }
+    super::search::insert_name_words(tx, &id, &new.payer_name).await?;
     if let Some(origin) = &new.legacy {
         super::legacy::insert_legacy_order(tx, &id, origin, now).await?;
     }

@@ -70,6 +70,7 @@ async fn search_finds_a_payment_by_each_kind_of_key(backend: Backend) {
         ("tran thi anh tuyet", "payer_name"),
         ("ÁNH TUYẾT", "payer_name"),
         ("  Tuyết ", "payer_name"),
+        ("tran tuy", "payer_name"),
     ] {
         let result = search(&app, &app.finance_key, q).await;
         assert_eq!(
@@ -78,6 +79,12 @@ async fn search_finds_a_payment_by_each_kind_of_key(backend: Backend) {
             "{q:?} finds the order by its {by}"
         );
     }
+    // An order written before its name was folded (an older row, the cutover's import) is
+    // folded by the first search that needs it.
+    exec(&app, "delete from order_name_words").await;
+    exec(&app, "update orders set payer_name_folded = null").await;
+    let result = search(&app, &app.finance_key, "anh tuyet").await;
+    assert_eq!(found(&result), [(order_id.clone(), "payer_name".into())]);
     let both = search(&app, &app.admin_key, "nguyen van a").await;
     assert_eq!(
         found(&both),
@@ -153,6 +160,17 @@ async fn search_finds_a_payment_by_each_kind_of_key(backend: Backend) {
         );
     }
     assert!(story.contains(&txn) && story.contains(&reference));
+}
+
+async fn exec(app: &TestApp, sql: &str) {
+    match &app.store {
+        payhub::store::Store::Postgres(p) => {
+            sqlx::query(sql).execute(p).await.unwrap();
+        }
+        payhub::store::Store::Sqlite(p, _) => {
+            sqlx::query(sql).execute(p).await.unwrap();
+        }
+    }
 }
 
 async fn second_finance_key(app: &TestApp) -> String {
