@@ -834,7 +834,7 @@ async fn the_xlsx_report_has_the_summary_and_discrepancy_sheets(backend: Backend
     let mut book: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(bytes.to_vec())).unwrap();
     assert_eq!(
         book.sheet_names(),
-        ["Tổng hợp", "Theo đơn vị", "Chênh lệch"]
+        ["Tổng hợp", "Theo đơn vị", "Chênh lệch", "Đối chiếu tiền"]
     );
     let totals = book.worksheet_range("Tổng hợp").unwrap();
     assert_eq!(
@@ -851,6 +851,20 @@ async fn the_xlsx_report_has_the_summary_and_discrepancy_sheets(backend: Backend
     );
     assert_eq!(totals.get_value((7, 2)), Some(&Data::Float(1.0)));
     assert_eq!(totals.get_value((7, 3)), Some(&Data::Float(150_000.0)));
+    assert_eq!(
+        totals.get_value((1, 3)),
+        Some(&Data::String("Ngân hàng ghi có".into()))
+    );
+    assert_eq!(
+        totals.get_value((1, 4)),
+        Some(&Data::Float(150_000.0)),
+        "the bank credited it"
+    );
+    assert_eq!(
+        totals.get_value((3, 4)),
+        Some(&Data::Float(150_000.0)),
+        "PayHub recorded nothing: the difference is the line"
+    );
     let rows = book.worksheet_range("Chênh lệch").unwrap();
     let headers: Vec<String> = rows
         .rows()
