@@ -13,12 +13,13 @@ use crate::reconciliation::{
     app_with_banks, bidv_body, discrepancies, pay, pay_order, run_upload, scalar, today,
     wait_count, with_trailer,
 };
-use crate::report_pages::{html, signed_in};
+use crate::report_pages::{csrf_of, html, post_form, signed_in};
 
 on_both_backends!(
     search_finds_a_payment_by_each_kind_of_key,
     a_refund_goes_to_the_bank_only_once_a_second_officer_approves_it,
     open_items_stay_queued_oldest_first_until_handled,
+    the_pages_ask_for_a_refund_from_a_discrepancy_and_refuse_its_own_approval,
 );
 
 async fn search(app: &TestApp, key: &str, q: &str) -> Value {
@@ -446,4 +447,70 @@ async fn press(app: &TestApp, page: &str, action: &str) {
         .await
         .unwrap();
     assert_eq!(done.status(), 303);
+}
+
+async fn the_pages_ask_for_a_refund_from_a_discrepancy_and_refuse_its_own_approval(
+    backend: Backend,
+) {
+    let app = app_with_banks(backend).await;
+    let vcb = &app.banks.as_ref().unwrap().vcb;
+    vcb.fault_next(Faults::default().paid_twice());
+    let (order_id, _) = pay(&app, "000.00.12.H29-1", "vcb", "approve").await;
+    wait_count(&app, "select count(*) from payments", 2).await;
+    vcb.close_day(today(&app));
+    let body = json!({"bank": "vcb", "date": today(&app).to_string()});
+    let run: Value = app
+        .post_json("/api/v1/reconciliations", &app.finance_key, &body)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let duplicate = discrepancies(&app, &run["id"], "?class=duplicate_payment").await[0]["id"]
+        .as_i64()
+        .unwrap();
+
+    let cookie = signed_in(&app, &app.finance_key).await;
+    let page = html(&app, &cookie, &format!("/reports/runs/{}", run["id"])).await;
+    assert!(
+        page.contains(&format!("id=\"refund-from-{duplicate}\"")),
+        "{page}"
+    );
+    let csrf = csrf_of(&page);
+    let path = format!("/reports/discrepancies/{duplicate}/refund-requests");
+    let forged = post_form(&app, &cookie, &path, &[("csrf", "forged"), ("reason", "x")]).await;
+    assert_eq!(forged.status(), 403);
+    assert_eq!(count(&app, "select count(*) from refund_requests").await, 0);
+    let asked = post_form(
+        &app,
+        &cookie,
+        &path,
+        &[("csrf", &csrf), ("reason", "Trừ tiền hai lần")],
+    )
+    .await;
+    assert_eq!(asked.status(), 303);
+    let order_page = asked.headers()["location"].to_str().unwrap().to_owned();
+    assert!(order_page.starts_with(&format!("/reports/orders/{order_id}#refund-request-")));
+    let page = html(&app, &cookie, &format!("/reports/orders/{order_id}")).await;
+    let request = scalar(&app, "select cast(id as text) from refund_requests").await;
+    assert!(
+        page.contains(&format!("id=\"own-request-{request}\"")),
+        "no approve button for her own"
+    );
+
+    let approve = format!("/reports/refund-requests/{request}/approve");
+    let own = post_form(&app, &cookie, &approve, &[("csrf", &csrf)]).await;
+    assert_eq!(own.status(), 403);
+    assert!(own
+        .text()
+        .await
+        .unwrap()
+        .contains("Cần một cán bộ khác duyệt"));
+    assert!(vcb.refunds().is_empty());
+    let admin = signed_in(&app, &app.admin_key).await;
+    let admin_csrf = csrf_of(&html(&app, &admin, "/reports").await);
+    let by_admin = post_form(&app, &admin, &approve, &[("csrf", &admin_csrf)]).await;
+    assert_eq!(by_admin.status(), 403, "an admin reads, finance acts");
+    assert!(vcb.refunds().is_empty());
+    let status = scalar(&app, "select status from refund_requests").await;
+    assert_eq!(status, "awaiting_approval");
 }
