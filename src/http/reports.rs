@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, Request, State};
+use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Request, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -15,7 +15,7 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 use super::error::ApiError;
-use super::extract::{ApiJson, ApiQuery, Auth};
+use super::extract::{ApiJson, ApiPath, ApiQuery, Auth};
 use crate::app::AppState;
 use crate::banks::{fetch_statement, FetchError};
 use crate::clock::vietnam;
@@ -262,7 +262,7 @@ async fn list_runs(
 async fn show_run(
     State(app): State<AppState>,
     auth: Auth,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Response, ApiError> {
     auth.allow(READERS)?;
     Ok(Json(summary(&app, id).await?).into_response())
@@ -281,7 +281,7 @@ struct DiscrepancyQuery {
 async fn list_discrepancies(
     State(app): State<AppState>,
     auth: Auth,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiQuery(q): ApiQuery<DiscrepancyQuery>,
 ) -> Result<Response, ApiError> {
     auth.allow(READERS)?;
@@ -313,7 +313,7 @@ async fn list_discrepancies(
 async fn report_csv(
     State(app): State<AppState>,
     auth: Auth,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Response, ApiError> {
     auth.allow(READERS)?;
     csv_report(&app, id).await
@@ -344,7 +344,7 @@ pub(crate) async fn csv_report(app: &AppState, id: i64) -> Result<Response, ApiE
 async fn report_xlsx(
     State(app): State<AppState>,
     auth: Auth,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Response, ApiError> {
     auth.allow(READERS)?;
     xlsx_report(&app, id).await
@@ -391,7 +391,7 @@ pub struct ResolveBody {
 async fn resolve(
     State(app): State<AppState>,
     auth: Auth,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<ResolveBody>,
 ) -> Result<Response, ApiError> {
     let caller = auth.allow(&[Role::Finance])?;

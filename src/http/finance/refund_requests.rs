@@ -12,7 +12,7 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 use super::super::error::ApiError;
-use super::super::extract::{ApiJson, Auth};
+use super::super::extract::{ApiJson, ApiPath, Auth};
 use super::READERS;
 use crate::app::AppState;
 use crate::domain::keys::{Caller, Role};
@@ -120,7 +120,7 @@ pub async fn request_for_order(
 pub async fn request_for_discrepancy(
     State(app): State<AppState>,
     auth: Auth,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<RefundRequestBody>,
 ) -> Result<Response, ApiError> {
     let caller = auth.allow(&[Role::Finance])?;
@@ -163,7 +163,7 @@ pub async fn list_awaiting(State(app): State<AppState>, auth: Auth) -> Result<Re
 pub async fn approve(
     State(app): State<AppState>,
     auth: Auth,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Response, ApiError> {
     let caller = auth.allow(&[Role::Finance])?;
     let (request, refund) = approve_and_refund(&app, id, &caller).await?;
@@ -174,7 +174,7 @@ pub async fn approve(
 pub async fn reject(
     State(app): State<AppState>,
     auth: Auth,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Response, ApiError> {
     let caller = auth.allow(&[Role::Finance])?;
     let request = app
