@@ -62,8 +62,10 @@ create table refund_requests (
     decided_key_id bigint constraint refund_requests_decided_key_fkey references api_keys (id),
     decided_at text,
     refund_id bigint constraint refund_requests_refund_fkey references refunds (id),
-    -- Approving with the requester's own key is refused by the store; the database says so too.
-    constraint refund_requests_two_people check (decided_key_id is null or decided_key_id <> requested_key_id)
+    -- Approving with the requester's own key is refused by the store; the database says so too
+    -- (turning it down, the requester withdrawing it, is allowed).
+    constraint refund_requests_two_people
+        check (status <> 'approved' or decided_key_id <> requested_key_id)
 );
 create index refund_requests_order_idx on refund_requests (order_id, id);
 create index refund_requests_open_idx on refund_requests (requested_at) where status = 'awaiting_approval';

@@ -513,4 +513,24 @@ async fn the_pages_ask_for_a_refund_from_a_discrepancy_and_refuse_its_own_approv
     assert!(vcb.refunds().is_empty());
     let status = scalar(&app, "select status from refund_requests").await;
     assert_eq!(status, "awaiting_approval");
+
+    // She may withdraw it herself; then no one can approve it.
+    let reject = format!("/api/v1/refund-requests/{request}/reject");
+    let withdrawn = app.post_json(&reject, &app.finance_key, &json!({})).await;
+    assert_eq!(
+        withdrawn.status(),
+        200,
+        "{}",
+        withdrawn.text().await.unwrap()
+    );
+    let second = second_finance_key(&app).await;
+    let late = app
+        .post_json(
+            &format!("/api/v1/refund-requests/{request}/approve"),
+            &second,
+            &json!({}),
+        )
+        .await;
+    assert_problem(late, 409, "conflict").await;
+    assert!(vcb.refunds().is_empty());
 }
