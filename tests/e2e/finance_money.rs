@@ -82,11 +82,19 @@ async fn a_day_with_every_class_ties_out_to_the_bank(backend: Backend) {
         .await;
     assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
     let summary: Value = response.json().await.unwrap();
-    for class in reconciliation::Class::ALL {
-        assert!(
-            tally(&summary, class.as_str()).0 > 0,
-            "{class} present: {summary}"
-        );
+    // Every class a gateway payment can end in (statements.md's table; a VietQR transfer's
+    // `unidentified_credit` needs an account credit, which this day has none of).
+    for class in [
+        "matched",
+        "missing_in_payhub",
+        "missing_at_bank",
+        "amount_mismatch",
+        "status_mismatch",
+        "duplicate_payment",
+        "wrong_beneficiary",
+        "cutoff_shift",
+    ] {
+        assert!(tally(&summary, class).0 > 0, "{class} present: {summary}");
     }
     // The decline and the cancellation moved nothing: counted apart, in no class or sum.
     assert_eq!(summary["no_money_moved"]["count"], 2, "{summary}");
