@@ -156,7 +156,7 @@ mod tests {
     fn the_file_starts_with_the_bom_and_vietnamese_headers() {
         let csv = run_csv(&[], &[]);
         assert!(csv.starts_with("\u{feff}Mã loại,Loại,Đơn vị,"));
-        let at = DateTime::from_timestamp(1_780_160_651, 0);
+        let at = DateTime::from_timestamp(1_780_149_851, 0);
         assert_eq!(time(at), "2026-05-30 21:04:11");
     }
 }
