@@ -19,6 +19,27 @@ impl Store {
         .await?))
     }
 
+    /// (run id, bank credited, PayHub recorded) of each of `run_ids` that has money rows.
+    pub async fn runs_money(&self, run_ids: &[i64]) -> Result<Vec<(i64, i64, i64)>, StoreError> {
+        if run_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let marks: Vec<String> = (1..=run_ids.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "select run_id, cast(sum(bank_vnd) as bigint), cast(sum(payhub_vnd) as bigint)
+               from reconciliation_money where moved and run_id in ({})
+              group by run_id",
+            marks.join(", ")
+        );
+        Ok(with_pool!(self, |pool| {
+            let mut q = sqlx::query_as(&sql);
+            for id in run_ids {
+                q = q.bind(*id);
+            }
+            q.fetch_all(pool).await?
+        }))
+    }
+
     /// The account each of `payment_ids` (the engine's record ids: `p<payment>` or
     /// `r<refund>`) was made to: the attempt's snapshot of the beneficiary setting, the terminal
     /// for VNPAY (what its statement names). Ids of other forms are left out.
