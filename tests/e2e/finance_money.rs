@@ -218,10 +218,55 @@ async fn a_day_with_every_class_ties_out_to_the_bank(backend: Backend) {
     assert!(page.contains("id=\"payhub-recorded\">5.200.000"));
     assert!(page.contains("id=\"money-difference\" data-ties=\"false\">-1.350.000"));
     assert!(page.contains("id=\"no-money-moved\">2<"));
-    let order_links = page.matches("href=\"/reports/orders/").count();
+    let order_links = page.matches("class=\"order-link\"").count();
     assert_eq!(
         order_links,
         found.len(),
         "every discrepancy links to its order"
     );
+    let runs = html(&app, &cookie, "/reports").await;
+    let difference = format!("id=\"run-difference-{}\">-1.350.000", summary["id"]);
+    assert!(
+        runs.contains(&difference),
+        "the runs list shows each run's difference: {runs}"
+    );
+
+    // The settlement of the day: per agency (named) and account, the same money, drawn per day.
+    let path = format!("/api/v1/settlement?from={day}&to={day}");
+    let settlement: Value = app.get(&path, &app.finance_key).await.json().await.unwrap();
+    assert_eq!(settlement["totals"], summary["totals"], "{settlement}");
+    let agency = &settlement["agencies"][0];
+    assert_eq!(agency["agency_name"], agencies[0]["agency_name"]);
+    assert_eq!(agency["accounts"].as_array().unwrap().len(), 2);
+    assert_eq!(agency["accounts"][0]["days"][0]["bank"], "vcb");
+    let page = html(
+        &app,
+        &cookie,
+        &format!("/reports/settlement?from={day}&to={day}"),
+    )
+    .await;
+    let bar = format!("<rect class=\"bar\" data-date=\"{day}\" data-amount=\"3850000\"");
+    assert!(page.contains(&bar), "{page}");
+    assert!(page.contains("Sở Xây dựng Hà Nội") && !page.contains("<script"));
+    let xlsx = app
+        .client
+        .get(app.url(&format!("/reports/settlement.xlsx?from={day}&to={day}")))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(xlsx.status(), 200);
+    let bytes = xlsx.bytes().await.unwrap();
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    use calamine::Reader;
+    let sheet = book.worksheet_range("Quyết toán").unwrap();
+    let total = sheet
+        .rows()
+        .find(|r| r[0].to_string() == "Tổng cộng")
+        .unwrap();
+    assert_eq!(total[6].to_string(), "3850000");
+    let backwards = format!("/api/v1/settlement?from={day}&to=2026-01-01");
+    let refused = app.get(&backwards, &app.finance_key).await;
+    assert_eq!(refused.status(), 422, "a period that ends before it starts");
 }

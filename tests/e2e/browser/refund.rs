@@ -191,5 +191,19 @@ async fn two_officers_refund_a_double_debit_from_search_to_approval(backend: Bac
         .as_str()
         .unwrap()
         .contains("second-officer"));
+
+    // The refund resolved the discrepancy: the open items are empty; the settlement draws the day.
+    browser.click("#nav-open-items").await;
+    browser.wait_for_url("/reports/open-items").await;
+    browser.shot("open-items").await;
+    assert_eq!(browser.attributes("#no-open-items", "id").await.len(), 1);
+    browser.click("#nav-settlement").await;
+    browser.wait_for_url("/reports/settlement").await;
+    browser.shot("settlement").await;
+    let bars = browser
+        .attributes("#money-chart rect.bar", "data-amount")
+        .await;
+    assert_eq!(bars.len(), 7, "the last seven days");
+    assert_eq!(bars[6], "1300000", "today: both debits credited");
     browser.close().await;
 }
