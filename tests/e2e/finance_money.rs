@@ -261,10 +261,7 @@ async fn a_day_with_every_class_ties_out_to_the_bank(backend: Backend) {
         calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.to_vec())).unwrap();
     use calamine::Reader;
     let sheet = book.worksheet_range("Quyết toán").unwrap();
-    let total = sheet
-        .rows()
-        .find(|r| r[0].to_string() == "Tổng cộng")
-        .unwrap();
+    let total = sheet.rows().find(|r| r[0] == "Tổng cộng").unwrap();
     assert_eq!(total[6].to_string(), "3850000");
     let backwards = format!("/api/v1/settlement?from={day}&to=2026-01-01");
     let refused = app.get(&backwards, &app.finance_key).await;
