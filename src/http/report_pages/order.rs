@@ -97,7 +97,7 @@ fn label_review(reason: &str) -> &'static str {
     }
 }
 
-/// Attempts, the banks' answers, payments, callbacks, refunds and the receipt.
+/// The order, its attempts (through [`bank_steps`]), payments, refunds and the receipt.
 fn money_steps(s: &OrderStory) -> Vec<Step> {
     let mut steps = vec![Step {
         at: s.order.created_at,
@@ -108,40 +108,7 @@ fn money_steps(s: &OrderStory) -> Vec<Step> {
             s.order.dossier_code
         ),
     }];
-    for a in &s.attempts {
-        steps.push(Step {
-            at: a.created_at,
-            kind: "Lượt thanh toán",
-            text: format!(
-                "{} tham chiếu {} ({}), TK {}",
-                a.bank.to_uppercase(),
-                a.reference,
-                vnd(a.amount_vnd),
-                a.account_no
-            ),
-        });
-        if let Some(at) = a.result_at {
-            let code = a.result_code.as_deref().unwrap_or("—");
-            steps.push(Step {
-                at,
-                kind: "Ngân hàng trả lời",
-                text: format!("{}: {} (mã {code})", a.reference, order_status(&a.status)),
-            });
-        }
-    }
-    for c in &s.callbacks {
-        steps.push(Step {
-            at: c.received_at,
-            kind: "Callback nhận được",
-            text: format!(
-                "{} {} — {}, trả lời HTTP {}",
-                c.bank.to_uppercase(),
-                c.endpoint,
-                c.verdict,
-                c.reply_status
-            ),
-        });
-    }
+    steps.extend(bank_steps(s));
     for p in &s.payments {
         steps.push(Step {
             at: p.paid_at,
@@ -175,6 +142,46 @@ fn money_steps(s: &OrderStory) -> Vec<Step> {
             at,
             kind: "Biên lai",
             text: "Biên lai điện tử được phát hành".into(),
+        });
+    }
+    steps
+}
+
+/// Each attempt, the bank's answer to it, and the callbacks the banks sent about it.
+fn bank_steps(s: &OrderStory) -> Vec<Step> {
+    let mut steps = Vec::new();
+    for a in &s.attempts {
+        steps.push(Step {
+            at: a.created_at,
+            kind: "Lượt thanh toán",
+            text: format!(
+                "{} tham chiếu {} ({}), TK {}",
+                a.bank.to_uppercase(),
+                a.reference,
+                vnd(a.amount_vnd),
+                a.account_no
+            ),
+        });
+        if let Some(at) = a.result_at {
+            let code = a.result_code.as_deref().unwrap_or("—");
+            steps.push(Step {
+                at,
+                kind: "Ngân hàng trả lời",
+                text: format!("{}: {} (mã {code})", a.reference, order_status(&a.status)),
+            });
+        }
+    }
+    for c in &s.callbacks {
+        steps.push(Step {
+            at: c.received_at,
+            kind: "Callback nhận được",
+            text: format!(
+                "{} {} — {}, trả lời HTTP {}",
+                c.bank.to_uppercase(),
+                c.endpoint,
+                c.verdict,
+                c.reply_status
+            ),
         });
     }
     steps
