@@ -52,18 +52,25 @@ create table discrepancies_0015 (
     detail_json text not null,
     resolved_at text,
     resolved_by text,
-    note text
+    note text,
+    bank_money_vnd bigint not null default 0,
+    payhub_money_vnd bigint not null default 0
 );
 insert into discrepancies_0015 (id, run_id, class, agency_code, reference, bank_txn_id, order_id,
     amount_vnd, line_no, bank_amount_vnd, bank_status, bank_at, credited_account, payment_ref,
     payhub_amount_vnd, payhub_status, payhub_at, expected_accounts, detail_json, resolved_at,
-    resolved_by, note)
+    resolved_by, note, bank_money_vnd, payhub_money_vnd)
 select id, run_id, class, agency_code, reference, bank_txn_id, order_id, amount_vnd, line_no,
     bank_amount_vnd, bank_status, bank_at, credited_account, payment_ref, payhub_amount_vnd,
-    payhub_status, payhub_at, expected_accounts, detail_json, resolved_at, resolved_by, note
+    payhub_status, payhub_at, expected_accounts, detail_json, resolved_at, resolved_by, note,
+    bank_money_vnd, payhub_money_vnd
 from discrepancies;
 drop table discrepancies;
 alter table discrepancies_0015 rename to discrepancies;
 create index discrepancies_run_idx on discrepancies (run_id, class, id);
 create index discrepancies_resolved_idx on discrepancies (resolved_at);
 create index discrepancies_open_idx on discrepancies (run_id) where resolved_at is null;
+-- Migration 0013's (finance reports).
+create index discrepancies_order_idx on discrepancies (order_id);
+create index discrepancies_bank_txn_idx on discrepancies (bank_txn_id);
+create index discrepancies_reference_idx on discrepancies (reference);

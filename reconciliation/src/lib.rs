@@ -27,6 +27,7 @@ mod index;
 mod input;
 mod judge;
 mod matching;
+mod money;
 mod report;
 
 #[cfg(feature = "gen")]
@@ -38,6 +39,7 @@ pub use day::{BusinessDay, InvalidDate, VIETNAM_OFFSET_SECS};
 pub use input::{
     FeeKind, FeeKinds, LineKind, LineStatus, Record, RecordKind, RecordStatus, StatementLine,
 };
+pub use money::Money;
 pub use report::{AccountCheck, AgencyTally, Entry, ReconcileError, Report, Tally, Totals};
 
 /// Everything one run reads. A run holds fewer than 2^32 − 1 lines and as many records.

@@ -188,17 +188,17 @@ impl Visit {
     }
 
     /// The classes reconciliation must put this visit's bank transactions in, each with the
-    /// amount the bank reports. Every line and record ends in a class (statements.md), so a
-    /// declined or cancelled attempt that both sides recorded as failed is `matched`; an order
-    /// cancelled before the citizen chose a bank never reached one. A double debit adds a
-    /// `duplicate_payment` line.
+    /// amount the bank reports, as the summary tallies money. A declined or cancelled attempt
+    /// that both sides recorded as failed moved no money: it is counted apart and in no class's
+    /// tally (statements.md); an order cancelled before the citizen chose a bank never reached
+    /// one. A double debit adds a `duplicate_payment` line.
     pub fn expected(&self) -> Vec<(Class, Vnd)> {
         let total = self.procedure.total();
         if self.fault == Fault::CancelledByPortal {
             return Vec::new();
         }
         if self.action != Action::Approve {
-            return vec![(Class::Matched, total)];
+            return Vec::new();
         }
         match self.fault {
             Fault::None | Fault::DuplicateCallbacks | Fault::PaidAfterExpiry => {

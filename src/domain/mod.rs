@@ -4,6 +4,7 @@ pub mod agency;
 pub mod attempt;
 pub mod bank;
 pub mod credit;
+pub mod fold;
 pub mod keys;
 pub mod notification;
 pub mod order;

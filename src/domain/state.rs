@@ -68,6 +68,11 @@ pub enum ReviewReason {
 }
 
 impl ReviewReason {
+    pub const ALL: [ReviewReason; 2] = [
+        ReviewReason::PaidAfterExpiry,
+        ReviewReason::PaidAfterCancellation,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             ReviewReason::PaidAfterExpiry => "paid_after_expiry",

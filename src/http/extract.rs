@@ -95,6 +95,21 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
     }
 }
 
+/// Path parameters whose rejection is a 422 problem (`/api/v1/refund-requests/abc/approve`),
+/// not axum's plain-text 400: every API error is problem+json.
+pub struct ApiPath<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Path(value)| ApiPath(value))
+            .map_err(|e| ApiError::invalid("path", e.body_text()))
+    }
+}
+
 /// The caller behind `Authorization: Bearer <key>`: 401 without a valid, unrevoked key.
 pub struct Auth(pub Caller);
 

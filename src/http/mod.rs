@@ -20,6 +20,7 @@ pub mod credits;
 pub mod edge;
 pub mod error;
 pub mod extract;
+pub mod finance;
 pub mod journey;
 mod json_keys;
 pub mod landing;
@@ -73,13 +74,26 @@ use error::ApiError;
         // The daily operations report (src/http/ops_reports.rs).
         ops_reports::show_report,
         ops_reports::list_incidents,
+        // Finance staff's tools (src/http/finance/, issue 14).
+        finance::search::search,
+        finance::open_items::list_open_items,
+        finance::open_items::handle_late_payment,
+        finance::settlement::show_settlement,
+        finance::settlement::download_settlement,
+        finance::refund_requests::request_for_order,
+        finance::refund_requests::request_for_discrepancy,
+        finance::refund_requests::list_for_order,
+        finance::refund_requests::list_awaiting,
+        finance::refund_requests::approve,
+        finance::refund_requests::reject,
     ),
     components(schemas(
         admin::AgencyBody,
         admin::BeneficiaryBody,
         crate::domain::order::CreateOrderBody,
         refunds::RefundBody,
-        attempts::SettleBody
+        attempts::SettleBody,
+        finance::refund_requests::RefundRequestBody
     ))
 )]
 pub struct ApiDoc;
@@ -106,6 +120,7 @@ pub fn router(state: AppState) -> Router {
         .merge(receipts::router())
         .merge(ops_reports::router())
         .merge(vietqr::router())
+        .merge(finance::router())
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             metrics::track,

@@ -47,6 +47,22 @@ fn templates() -> &'static Environment<'static> {
                 "reports_incidents.html",
                 include_str!("../../templates/reports_incidents.html"),
             ),
+            (
+                "reports_search.html",
+                include_str!("../../templates/reports_search.html"),
+            ),
+            (
+                "reports_order.html",
+                include_str!("../../templates/reports_order.html"),
+            ),
+            (
+                "reports_open_items.html",
+                include_str!("../../templates/reports_open_items.html"),
+            ),
+            (
+                "reports_settlement.html",
+                include_str!("../../templates/reports_settlement.html"),
+            ),
         ] {
             env.add_template(name, source).expect("templates compile");
         }

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, Request, State};
+use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Request, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -15,15 +15,16 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 use super::error::ApiError;
-use super::extract::{ApiJson, ApiQuery, Auth};
+use super::extract::{ApiJson, ApiPath, ApiQuery, Auth};
 use crate::app::AppState;
 use crate::banks::{fetch_statement, FetchError};
 use crate::clock::vietnam;
 use crate::domain::bank::BankCode;
 use crate::domain::keys::{Caller, Role};
 use crate::domain::text::check_text;
+use crate::recon;
 use crate::recon::progress::Quiet;
-use crate::recon::summary::{discrepancy_json, summarize, Summary};
+use crate::recon::summary::{discrepancy_json, Summary};
 use crate::recon::{csv, reconcile_statement, xlsx, ReconError, Statement};
 use crate::store::reconciliation::{
     Discrepancy, DiscrepancyFilter, ResolveError, RunFilter, RunSource,
@@ -220,9 +221,9 @@ fn recon_error(e: ReconError) -> ApiError {
 }
 
 pub(crate) async fn summary(app: &AppState, run_id: i64) -> Result<Summary, ApiError> {
-    let run = app.store.run(run_id).await?.ok_or(ApiError::NotFound)?;
-    let totals = app.store.run_totals(run_id).await?;
-    Ok(summarize(run, &totals))
+    recon::summary::load(&app.store, run_id)
+        .await?
+        .ok_or(ApiError::NotFound)
 }
 
 #[derive(Deserialize)]
@@ -261,7 +262,7 @@ async fn list_runs(
 async fn show_run(
     State(app): State<AppState>,
     auth: Auth,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Response, ApiError> {
     auth.allow(READERS)?;
     Ok(Json(summary(&app, id).await?).into_response())
@@ -280,7 +281,7 @@ struct DiscrepancyQuery {
 async fn list_discrepancies(
     State(app): State<AppState>,
     auth: Auth,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiQuery(q): ApiQuery<DiscrepancyQuery>,
 ) -> Result<Response, ApiError> {
     auth.allow(READERS)?;
@@ -312,15 +313,17 @@ async fn list_discrepancies(
 async fn report_csv(
     State(app): State<AppState>,
     auth: Auth,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Response, ApiError> {
     auth.allow(READERS)?;
     csv_report(&app, id).await
 }
 
-/// A run's discrepancies as a CSV download (the API's and the pages' button).
+/// Every line of a run, matched and discrepancies, as a CSV download for Excel (the API's and
+/// the pages' button).
 pub(crate) async fn csv_report(app: &AppState, id: i64) -> Result<Response, ApiError> {
     let run = summary(app, id).await?.run;
+    let matched = app.store.matched_entries(id).await?;
     let rows = app
         .store
         .discrepancies(id, &DiscrepancyFilter::default())
@@ -329,7 +332,7 @@ pub(crate) async fn csv_report(app: &AppState, id: i64) -> Result<Response, ApiE
     Ok(download(
         "text/csv; charset=utf-8",
         &name,
-        csv::discrepancies_csv(&rows).into_bytes(),
+        csv::run_csv(&matched, &rows).into_bytes(),
     ))
 }
 
@@ -341,7 +344,7 @@ pub(crate) async fn csv_report(app: &AppState, id: i64) -> Result<Response, ApiE
 async fn report_xlsx(
     State(app): State<AppState>,
     auth: Auth,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Response, ApiError> {
     auth.allow(READERS)?;
     xlsx_report(&app, id).await
@@ -388,7 +391,7 @@ pub struct ResolveBody {
 async fn resolve(
     State(app): State<AppState>,
     auth: Auth,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<ResolveBody>,
 ) -> Result<Response, ApiError> {
     let caller = auth.allow(&[Role::Finance])?;

@@ -11,7 +11,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use super::progress::Progress;
 use super::run::{reconcile_statement, Statement};
-use super::summary::{summarize, to_text};
+use super::summary::{self, to_text};
 use crate::app::AppState;
 use crate::banks::fetch_statement;
 use crate::clock::Clock;
@@ -85,13 +85,10 @@ pub async fn reconcile(
     let run = reconcile_statement(&app, statement, actor, Arc::new(Bar(bar.clone()))).await;
     bar.finish_and_clear();
     let run_id = run?;
-    let run = app
-        .store
-        .run(run_id)
+    let summary = summary::load(&app.store, run_id)
         .await?
         .context("the run just stored")?;
-    let totals = app.store.run_totals(run_id).await?;
-    print!("{}", to_text(&summarize(run, &totals)));
+    print!("{}", to_text(&summary));
     app.store.close().await;
     Ok(())
 }

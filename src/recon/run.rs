@@ -186,6 +186,11 @@ async fn judge_and_store(
     tracing::debug!(elapsed = ?started.elapsed(), "judged");
     progress.stage("storing the run", 0);
     let records = i32::try_from(judged.records).unwrap_or(i32::MAX);
+    let looked_up = app
+        .store
+        .accounts_of_records(&entries::records_to_look_up(&judged.money))
+        .await?;
+    let money = entries::with_accounts(judged.money, &looked_up);
     app.store
         .finish_run(
             run_id,
@@ -193,6 +198,7 @@ async fn judge_and_store(
             &judged.totals,
             &judged.discrepancies,
             &judged.matched,
+            &money,
             app.clock.now(),
         )
         .await?;
@@ -206,6 +212,7 @@ struct Judged {
     totals: Vec<Total>,
     discrepancies: Vec<DiscrepancyFacts>,
     matched: Vec<MatchedBatch>,
+    money: Vec<entries::MoneyRow>,
 }
 
 fn judge(
@@ -224,6 +231,7 @@ fn judge(
         totals: entries::totals(&report),
         discrepancies: entries::discrepancies(&report),
         matched: entries::matched(&report),
+        money: entries::money(&report),
     };
     tracing::debug!(elapsed = ?started.elapsed(), "entries");
     Ok(judged)

@@ -1,6 +1,7 @@
 //! `GET …/{id}/report.xlsx`: a workbook for finance staff, in Vietnamese. Sheets: "Tổng hợp"
-//! (the run and its totals per class), "Theo đơn vị" (per agency and class) and "Chênh lệch"
-//! (every discrepancy with both sides). Amounts are numbers shown as `#,##0 "₫"`, so they add up
+//! (the run, its money tied out at the top right, and its totals per class), "Theo đơn vị" (per
+//! agency and class), "Chênh lệch" (every discrepancy with both sides) and "Đối chiếu tiền" (the
+//! money per agency and beneficiary account). Amounts are numbers shown as `#,##0 "₫"`, so they add up
 //! in a spreadsheet.
 
 use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
@@ -12,6 +13,7 @@ use crate::store::reconciliation::Discrepancy;
 pub const SUMMARY_SHEET: &str = "Tổng hợp";
 pub const AGENCY_SHEET: &str = "Theo đơn vị";
 pub const DISCREPANCY_SHEET: &str = "Chênh lệch";
+pub const MONEY_SHEET: &str = "Đối chiếu tiền";
 /// The row (0-based) of the per-class table's header on the summary sheet.
 pub const CLASS_TABLE_ROW: u32 = 5;
 pub const VND_FORMAT: &str = "#,##0 \"₫\"";
@@ -65,6 +67,11 @@ pub fn report_xlsx(summary: &Summary, rows: &[Discrepancy]) -> Result<Vec<u8>, X
         rows,
         &formats,
     )?;
+    money_sheet(
+        workbook.add_worksheet().set_name(MONEY_SHEET)?,
+        summary,
+        &formats,
+    )?;
     workbook.save_to_buffer()
 }
 
@@ -103,6 +110,24 @@ fn summary_sheet(sheet: &mut Worksheet, s: &Summary, f: &Formats) -> Result<(), 
         sheet.write_string(row, 0, name)?;
         sheet.write_string(row, 1, value)?;
     }
+    let t = &s.totals;
+    let money = [
+        ("Ngân hàng ghi có", t.bank_credited),
+        ("PayHub ghi nhận đã thu", t.payhub_recorded),
+        ("Chênh lệch (= tiền của các chênh lệch)", t.difference),
+    ];
+    for (row, (name, dong)) in (1u32..).zip(money) {
+        sheet.write_string_with_format(row, 3, name, &f.bold)?;
+        sheet.write_number_with_format(row, 4, dong as f64, &f.vnd)?;
+    }
+    sheet.write_string(
+        4,
+        3,
+        "Không chuyển tiền (số giao dịch, không cộng vào tiền)",
+    )?;
+    sheet.write_number(4, 4, s.no_money_moved.count as f64)?;
+    sheet.set_column_width(3, 40)?;
+    sheet.set_column_width(4, 18)?;
     let row = CLASS_TABLE_ROW;
     headers(
         sheet,
@@ -145,6 +170,41 @@ fn agency_sheet(sheet: &mut Worksheet, s: &Summary, f: &Formats) -> Result<(), X
         sheet.write_number_with_format(row, 4, t.sum.dong() as f64, &f.vnd)?;
     }
     sheet.set_column_width(1, 36)?;
+    Ok(())
+}
+
+fn money_sheet(sheet: &mut Worksheet, s: &Summary, f: &Formats) -> Result<(), XlsxError> {
+    headers(
+        sheet,
+        0,
+        &[
+            "Đơn vị",
+            "Tên đơn vị",
+            "Tài khoản thụ hưởng",
+            "Ngân hàng ghi có",
+            "PayHub ghi nhận",
+            "Chênh lệch",
+        ],
+        f,
+    )?;
+    let mut row = 1u32;
+    for a in &s.agencies {
+        for acc in &a.accounts {
+            let code = a.agency_code.as_deref().unwrap_or("(không xác định)");
+            sheet.write_string(row, 0, code)?;
+            sheet.write_string(row, 1, a.agency_name.as_deref().unwrap_or(""))?;
+            sheet.write_string(row, 2, acc.account.as_deref().unwrap_or("(không rõ)"))?;
+            let t = &acc.totals;
+            for (col, dong) in [
+                (3, t.bank_credited),
+                (4, t.payhub_recorded),
+                (5, t.difference),
+            ] {
+                sheet.write_number_with_format(row, col, dong as f64, &f.vnd)?;
+            }
+            row += 1;
+        }
+    }
     Ok(())
 }
 

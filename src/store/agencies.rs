@@ -145,6 +145,18 @@ impl Store {
         })
     }
 
+    /// Every agency's name by its code, for reports that name agencies (not only their codes).
+    pub async fn agency_names(
+        &self,
+    ) -> Result<std::collections::HashMap<String, String>, StoreError> {
+        let rows: Vec<(String, String)> = with_pool!(self, |pool| sqlx::query_as(
+            "select code, name from agencies"
+        )
+        .fetch_all(pool)
+        .await?);
+        Ok(rows.into_iter().collect())
+    }
+
     pub async fn agency(&self, code: &str) -> Result<Option<Agency>, StoreError> {
         let sql = format!("select {AGENCY_COLUMNS} from agencies where code = $1");
         Ok(with_pool!(self, |pool| sqlx::query_as(&sql)

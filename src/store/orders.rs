@@ -385,8 +385,8 @@ async fn insert_order(
     let inserted = on_tx!(tx, |c| sqlx::query(
         "insert into orders (id, agency_code, dossier_code, procedure_code, procedure_name,
            payer_name, payer_id_number, amount_vnd, status, return_url, created_by_key_id,
-           expires_at, created_at, updated_at, item_kinds)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', $9, $10, $11, $12, $12, $13)"
+           expires_at, created_at, updated_at, item_kinds, payer_name_folded)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', $9, $10, $11, $12, $12, $13, $14)"
     )
     .bind(&id)
     .bind(new.agency_code.as_str())
@@ -401,6 +401,7 @@ async fn insert_order(
     .bind(now + new.expires_in)
     .bind(now)
     .bind(item_kinds_mask(&new.items))
+    .bind(crate::domain::fold::fold_name(&new.payer_name))
     .execute(c)
     .await
     .map(|r| r.rows_affected()));
@@ -430,6 +431,7 @@ async fn insert_order(
         .await
         .map(|r| r.rows_affected())?);
     }
+    super::search::insert_name_words(tx, &id, &new.payer_name).await?;
     if let Some(origin) = &new.legacy {
         super::legacy::insert_legacy_order(tx, &id, origin, now).await?;
     }

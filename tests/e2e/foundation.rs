@@ -252,6 +252,10 @@ async fn the_openapi_document_and_the_api_page_list_the_routes(backend: Backend)
         .unwrap();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
     assert!(doc["paths"]["/api/v1/agencies/{code}/beneficiary-accounts"]["post"].is_object());
+    for path in ["/api/v1/search", "/api/v1/open-items", "/api/v1/settlement"] {
+        assert!(doc["paths"][path]["get"].is_object(), "{path}");
+    }
+    assert!(doc["paths"]["/api/v1/refund-requests/{id}/approve"]["post"].is_object());
     let page = app
         .client
         .get(app.url("/docs"))

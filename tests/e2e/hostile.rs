@@ -375,6 +375,78 @@ fn cases(order_id: &str, ipn_with_nul: String, ipn_of_nothing: String) -> Vec<Ca
             None,
             Vnpay("01"),
         ),
+        // Issue 14: the finance staff's tools.
+        case(
+            "NUL in a search",
+            get.clone(),
+            "/api/v1/search?q=a%00b",
+            None,
+            Problem(422, "validation"),
+        )
+        .with_key(Key::Finance),
+        case(
+            "a search of 513 characters",
+            get.clone(),
+            &format!("/api/v1/search?q={}", "ă".repeat(513)),
+            None,
+            Problem(422, "validation"),
+        )
+        .with_key(Key::Finance),
+        case(
+            "a search of only percent signs and underscores",
+            get.clone(),
+            "/api/v1/search?q=%25_%25_",
+            None,
+            Status(200),
+        )
+        .with_key(Key::Finance),
+        case(
+            "NUL in a refund request's reason",
+            post.clone(),
+            &format!("/api/v1/orders/{order_id}/refund-requests"),
+            Some(json!({"reason": "x\u{0}"}).to_string()),
+            Problem(422, "validation"),
+        )
+        .with_key(Key::Finance),
+        case(
+            "an approval of a refund request that is not a number",
+            post.clone(),
+            "/api/v1/refund-requests/abc/approve",
+            None,
+            Problem(422, "validation"),
+        )
+        .with_key(Key::Finance),
+        case(
+            "a run whose id is not a number",
+            get.clone(),
+            "/api/v1/reconciliations/abc",
+            None,
+            Problem(422, "validation"),
+        )
+        .with_key(Key::Finance),
+        case(
+            "a settlement period that is not a date",
+            get.clone(),
+            "/api/v1/settlement?from=2026-02-30&to=x",
+            None,
+            Problem(422, "validation"),
+        )
+        .with_key(Key::Finance),
+        case(
+            "an open-items class no one defined",
+            get.clone(),
+            "/api/v1/open-items?class=%3Cscript%3E",
+            None,
+            Problem(422, "validation"),
+        )
+        .with_key(Key::Finance),
+        case(
+            "NUL in the order page's id",
+            get.clone(),
+            "/reports/orders/ord%00x",
+            None,
+            Page(400),
+        ),
         case(
             "a signed IPN of 0 đồng",
             Method::GET,
@@ -478,6 +550,7 @@ async fn state(app: &TestApp) -> Vec<i64> {
         "notifications",
         "order_events",
         "reconciliation_runs",
+        "refund_requests",
     ] {
         counts.push(count(app, &format!("select count(*) from {table}")).await);
     }

@@ -14,6 +14,8 @@ mod cli;
 mod cutover;
 mod daily_report;
 mod demo;
+mod finance_money;
+mod finance_tools;
 mod foundation;
 mod hostile;
 mod journey;

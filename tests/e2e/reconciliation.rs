@@ -834,7 +834,7 @@ async fn the_xlsx_report_has_the_summary_and_discrepancy_sheets(backend: Backend
     let mut book: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(bytes.to_vec())).unwrap();
     assert_eq!(
         book.sheet_names(),
-        ["Tổng hợp", "Theo đơn vị", "Chênh lệch"]
+        ["Tổng hợp", "Theo đơn vị", "Chênh lệch", "Đối chiếu tiền"]
     );
     let totals = book.worksheet_range("Tổng hợp").unwrap();
     assert_eq!(
@@ -851,6 +851,20 @@ async fn the_xlsx_report_has_the_summary_and_discrepancy_sheets(backend: Backend
     );
     assert_eq!(totals.get_value((7, 2)), Some(&Data::Float(1.0)));
     assert_eq!(totals.get_value((7, 3)), Some(&Data::Float(150_000.0)));
+    assert_eq!(
+        totals.get_value((1, 3)),
+        Some(&Data::String("Ngân hàng ghi có".into()))
+    );
+    assert_eq!(
+        totals.get_value((1, 4)),
+        Some(&Data::Float(150_000.0)),
+        "the bank credited it"
+    );
+    assert_eq!(
+        totals.get_value((3, 4)),
+        Some(&Data::Float(150_000.0)),
+        "PayHub recorded nothing: the difference is the line"
+    );
     let rows = book.worksheet_range("Chênh lệch").unwrap();
     let headers: Vec<String> = rows
         .rows()
@@ -905,26 +919,34 @@ async fn the_csv_report_lists_each_discrepancy_with_both_sides(backend: Backend)
         .to_str()
         .unwrap()
         .contains(".csv"));
-    let csv = response.text().await.unwrap();
+    let bytes = response.bytes().await.unwrap();
+    assert!(
+        bytes.starts_with(&[0xEF, 0xBB, 0xBF]),
+        "a UTF-8 byte-order mark, for Excel"
+    );
+    let csv = String::from_utf8(bytes[3..].to_vec()).unwrap();
     let lines: Vec<&str> = csv.lines().collect();
     assert!(
         lines[0].starts_with(
-            "id,class,agency_code,reference,bank_txn_id,order_id,amount,line_no,bank_amount"
+            "Mã loại,Loại,Đơn vị,Tham chiếu PayHub,Mã giao dịch ngân hàng,Mã đơn,Số tiền (đồng),Dòng sao kê"
         ),
-        "{csv}"
+        "Vietnamese headers: {csv}"
     );
-    assert!(lines[0].ends_with(",resolved_at,resolved_by,note"));
+    assert!(lines[0].ends_with(",Mã chênh lệch,Xử lý lúc,Người xử lý,Ghi chú"));
     assert_eq!(lines.len(), 3, "{csv}");
     let ref1 = lines.iter().find(|l| l.contains(",REF1,")).unwrap();
     assert!(
-        ref1.contains(",missing_in_payhub,")
-            && ref1.contains(",BIDV1,")
-            && ref1.contains(",150000,2,150000,paid,"),
+        ref1.starts_with("missing_in_payhub,Ngân hàng có, PayHub chưa ghi nhận,")
+            || ref1.starts_with("missing_in_payhub,\"Ngân hàng có, PayHub chưa ghi nhận\","),
         "{ref1}"
     );
     assert!(
-        ref1.contains(&format!("{day}T10:15:00+07:00")),
-        "times in GMT+7: {ref1}"
+        ref1.contains(",BIDV1,") && ref1.contains(",150000,2,150000,paid,"),
+        "{ref1}"
+    );
+    assert!(
+        ref1.contains(&format!(",{day} 10:15:00,")),
+        "times as dates Excel reads, in GMT+7: {ref1}"
     );
     assert!(csv.contains(",\"REF,2\","), "RFC 4180 quoting: {csv}");
 }

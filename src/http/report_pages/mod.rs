@@ -28,6 +28,24 @@
 //!
 //! 6. `/reports/daily` and `/reports/incidents`: the daily operations report and today's bank
 //!    incidents (their ids are listed in `daily.rs`).
+//! 7. Every page's nav has the search box `#search-q` and `#search-go` (`GET /reports/search?q=`,
+//!    results `#search-results` with links `#open-order-<id>`; one order found by an id opens
+//!    it), `#nav-open-items` and `#nav-settlement`. The run page shows `#money-totals` first
+//!    (`#bank-credited`, `#payhub-recorded`, `#money-difference`, `#no-money-moved`), and each
+//!    discrepancy links to its order (`#order-link-<id>`); an unresolved duplicate or wrong
+//!    payment has a refund request form (`#refund-reason-<id>`, `#refund-from-<id>`) that opens
+//!    the order page with the request awaiting another officer.
+//! 8. `GET /reports/orders/<id>`: `#order-summary`, `#order-items`, `#order-timeline`; the
+//!    refund request form `#refund-request-form` (`#refund-payment`, `#refund-discrepancy`,
+//!    `#refund-amount`, `#refund-reason`, `#request-refund`); the requests `#refund-requests`
+//!    with rows `#refund-request-<id>` (`data-status`) and, for another officer, the buttons
+//!    `#approve-refund-<id>` and `#reject-refund-<id>`; a late payment's `#late-note` and
+//!    `#handle-late`.
+//! 9. `GET /reports/open-items?bank=&agency=&class=`: `#open-items`, rows `.open-item`.
+//! 10. `GET /reports/settlement?from=&to=&agency=` (the last seven days by default): the chart
+//!     `#money-chart` (one `rect.bar` per day, `data-date`, `data-amount`), `#settlement`
+//!     (rows `.settlement-agency`, `.settlement-account`, `.settlement-day`) and the download
+//!     `#download-settlement-xlsx`.
 //!
 //! Every state-changing form carries the session's CSRF token in a hidden `csrf` field; a POST
 //! without it or with another one is refused with `403` and changes nothing.
@@ -38,10 +56,16 @@ use axum::Router;
 use crate::app::AppState;
 
 mod actions;
+mod chart;
 mod daily;
+mod open_items;
+mod order;
+mod refund;
 mod run;
 mod runs;
+mod search;
 mod session;
+mod settlement;
 mod views;
 
 pub fn router() -> Router<AppState> {
@@ -66,4 +90,30 @@ pub fn router() -> Router<AppState> {
         .route("/reports/daily", get(daily::show_daily))
         .route("/reports/daily/{file}", get(daily::download_daily))
         .route("/reports/incidents", get(daily::show_incidents))
+        // Issue 14: search, an order's story, two-person refunds, the open items.
+        .route("/reports/search", get(search::show_search))
+        .route("/reports/orders/{id}", get(order::show_order))
+        .route(
+            "/reports/orders/{id}/refund-requests",
+            post(refund::request_for_order),
+        )
+        .route(
+            "/reports/orders/{id}/late-payment",
+            post(refund::handle_late_payment),
+        )
+        .route(
+            "/reports/discrepancies/{id}/refund-requests",
+            post(refund::request_for_discrepancy),
+        )
+        .route(
+            "/reports/refund-requests/{id}/approve",
+            post(refund::approve),
+        )
+        .route("/reports/refund-requests/{id}/reject", post(refund::reject))
+        .route("/reports/open-items", get(open_items::show_open_items))
+        .route("/reports/settlement", get(settlement::show_settlement))
+        .route(
+            "/reports/settlement.xlsx",
+            get(settlement::download_settlement),
+        )
 }

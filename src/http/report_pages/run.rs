@@ -15,6 +15,7 @@ use super::runs::run_row;
 use super::session::{unavailable, StaffSession};
 use super::views::{error_page, given, local_time, staff, vnd};
 use crate::app::AppState;
+use crate::recon::money::Totals;
 use crate::recon::summary::{label, Summary};
 use crate::store::reconciliation::{Discrepancy, DiscrepancyFilter};
 
@@ -52,6 +53,7 @@ pub async fn show_run(
         context! {
             staff => staff(&who),
             run => run_row(&summary.run),
+            money => money_view(&summary),
             by_class => summary.by_class.iter().map(|t| context! {
                 class => t.class, label => t.label, count => t.count, sum => t.sum.to_vietnamese(),
             }).collect::<Vec<_>>(),
@@ -63,6 +65,30 @@ pub async fn show_run(
             discrepancies => rows.iter().map(discrepancy_row).collect::<Vec<_>>(),
         },
     )
+}
+
+/// The money tied out, shown first: the run's, then each agency's and account's.
+fn money_view(summary: &Summary) -> minijinja::Value {
+    let totals = |t: &Totals| {
+        context! {
+            bank => vnd(t.bank_credited), payhub => vnd(t.payhub_recorded),
+            difference => vnd(t.difference), ties => t.difference == 0,
+        }
+    };
+    context! {
+        run => totals(&summary.totals),
+        no_money => summary.no_money_moved.count,
+        agencies => summary.agencies.iter().map(|a| context! {
+            code => a.agency_code.as_deref().unwrap_or("(chưa xác định)"),
+            name => a.agency_name,
+            totals => totals(&a.totals),
+            no_money => a.no_money_moved.count,
+            accounts => a.accounts.iter().map(|acc| context! {
+                account => acc.account.as_deref().unwrap_or("(không rõ)"),
+                totals => totals(&acc.totals),
+            }).collect::<Vec<_>>(),
+        }).collect::<Vec<_>>(),
+    }
 }
 
 /// The choices of the filter form, the current ones selected.
@@ -89,6 +115,18 @@ fn filter_choices(summary: &Summary, f: &DiscrepancyFilter) -> minijinja::Value 
     context! { classes, agencies, resolved => f.resolved.map(|r| r.to_string()) }
 }
 
+/// The classes whose money may have to go back to the payer: a second debit, a wrong amount,
+/// money credited to the wrong account.
+fn refundable(class: &str) -> bool {
+    [
+        Class::DuplicatePayment,
+        Class::AmountMismatch,
+        Class::WrongBeneficiary,
+    ]
+    .iter()
+    .any(|c| c.as_str() == class)
+}
+
 fn discrepancy_row(d: &Discrepancy) -> minijinja::Value {
     let f = &d.facts;
     context! {
@@ -104,6 +142,7 @@ fn discrepancy_row(d: &Discrepancy) -> minijinja::Value {
             at => f.payhub_at.map(local_time), expected => f.expected_accounts,
         }),
         resolved => d.resolved_at.is_some(),
+        refundable => f.order_id.is_some() && refundable(&f.class),
         resolved_at => d.resolved_at.map(local_time),
         resolved_by => d.resolved_by, note => d.note,
     }

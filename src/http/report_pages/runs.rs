@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::super::pages::{message, page};
 use super::session::{unavailable, StaffSession};
-use super::views::{given, local_time, run_status, staff};
+use super::views::{given, local_time, run_status, staff, vnd};
 use crate::app::AppState;
 use crate::domain::bank::{bank_code, display_name, BankCode};
 use crate::store::reconciliation::{Run, RunFilter, RunSource, RunStatus};
@@ -48,6 +48,10 @@ pub async fn show_runs(
     let Ok(runs) = app.store.runs(&filter, SHOWN_RUNS).await else {
         return unavailable();
     };
+    let ids: Vec<i64> = runs.iter().map(|r| r.id).collect();
+    let Ok(money) = app.store.runs_money(&ids).await else {
+        return unavailable();
+    };
     let banks: Vec<_> = [BankCode::Vnpay, BankCode::Vcb, BankCode::Bidv]
         .into_iter()
         .map(|b| context! { code => b.as_str(), name => display_name(b), selected => Some(b) == bank })
@@ -58,7 +62,15 @@ pub async fn show_runs(
         context! {
             staff => staff(&who), banks,
             date => date.map(|d| d.to_string()).unwrap_or_default(),
-            runs => runs.iter().map(run_row).collect::<Vec<_>>(),
+            runs => runs.iter().map(|r| {
+                let m = money.iter().find(|m| m.0 == r.id);
+                context! {
+                    money => m.map(|&(_, bank, payhub)| context! {
+                        bank => vnd(bank), difference => vnd(bank - payhub),
+                    }),
+                    ..run_row(r)
+                }
+            }).collect::<Vec<_>>(),
         },
     )
 }

@@ -96,3 +96,20 @@ pub fn forbidden(back: Option<&str>) -> Response {
 pub fn given(value: &Option<String>) -> Option<&str> {
     value.as_deref().map(str::trim).filter(|v| !v.is_empty())
 }
+
+/// An order's or a payment's stored status, in the staff's words.
+pub fn order_status(status: &str) -> &'static str {
+    match status {
+        "pending" => "Chờ thanh toán",
+        "paid" => "Đã thanh toán",
+        "expired" => "Hết hạn",
+        "cancelled" => "Đã hủy",
+        "refunded" => "Đã hoàn tiền",
+        "partially_refunded" => "Đã hoàn một phần",
+        "created" | "redirected" => "Đang chờ ngân hàng",
+        "succeeded" => "Thành công",
+        "failed" => "Không thành công",
+        "unknown" => "Chưa rõ",
+        _ => "Khác",
+    }
+}

@@ -11,7 +11,7 @@ use crate::store::{on_tx, with_pool, Store, StoreError, Tx};
 const DISCREPANCY_COLUMNS: &str = "id, run_id, class, agency_code, reference, bank_txn_id, \
     order_id, amount_vnd, line_no, bank_amount_vnd, bank_status, bank_at, credited_account, \
     payment_ref, payhub_amount_vnd, payhub_status, payhub_at, expected_accounts, detail_json, \
-    resolved_at, resolved_by, note";
+    bank_money_vnd, payhub_money_vnd, resolved_at, resolved_by, note";
 
 impl Store {
     pub async fn discrepancies(
@@ -30,6 +30,20 @@ impl Store {
             .bind(f.class.as_deref())
             .bind(f.agency_code.as_deref())
             .bind(f.resolved)
+            .fetch_all(pool)
+            .await?))
+    }
+
+    /// Every discrepancy about order `order_id`, of every run, oldest first.
+    pub async fn discrepancies_of_order(
+        &self,
+        order_id: &str,
+    ) -> Result<Vec<Discrepancy>, StoreError> {
+        let sql = format!(
+            "select {DISCREPANCY_COLUMNS} from discrepancies where order_id = $1 order by id"
+        );
+        Ok(with_pool!(self, |pool| sqlx::query_as(&sql)
+            .bind(order_id)
             .fetch_all(pool)
             .await?))
     }
@@ -91,7 +105,7 @@ impl Store {
     }
 }
 
-/// Rows per insert statement: 18 values each stays under SQLite's 32,766 bound variables.
+/// Rows per insert statement: 20 values each stays under SQLite's 32,766 bound variables.
 const ROWS_PER_INSERT: usize = 500;
 
 /// Inserts the discrepancies of `run_id` in the transaction that finishes the run, a batch of
@@ -107,7 +121,7 @@ pub(super) async fn insert_discrepancies(
                 "insert into discrepancies (run_id, class, agency_code, reference, bank_txn_id,
                    order_id, amount_vnd, line_no, bank_amount_vnd, bank_status, bank_at,
                    credited_account, payment_ref, payhub_amount_vnd, payhub_status, payhub_at,
-                   expected_accounts, detail_json) ",
+                   expected_accounts, detail_json, bank_money_vnd, payhub_money_vnd) ",
             );
             insert.push_values(chunk, |mut row, d| {
                 row.push_bind(run_id)
@@ -127,7 +141,9 @@ pub(super) async fn insert_discrepancies(
                     .push_bind(d.payhub_status.as_deref())
                     .push_bind(d.payhub_at)
                     .push_bind(d.expected_accounts.as_deref())
-                    .push_bind(&d.detail_json);
+                    .push_bind(&d.detail_json)
+                    .push_bind(d.bank_money_vnd)
+                    .push_bind(d.payhub_money_vnd);
             });
             insert.build().execute(c).await.map(|_| ())
         }?);

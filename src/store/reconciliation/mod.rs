@@ -13,6 +13,7 @@ use crate::store::StoreError;
 
 mod discrepancies;
 mod matched;
+mod money;
 mod records;
 mod runs;
 
@@ -116,6 +117,22 @@ pub struct Total {
     pub sum: payhub_money::Vnd,
 }
 
+/// What the entries of one (agency, account, class) of a run moved, in whole đồng, signed
+/// (refunds out): `bank_vnd` by the statement's lines, `payhub_vnd` by PayHub's records of the
+/// day; `amount_vnd` is the entries' own amounts (the class's sum). `moved` false: entries that
+/// moved no money on either side, counted apart.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct MoneyTotal {
+    pub agency_code: Option<String>,
+    pub account: Option<String>,
+    pub class: String,
+    pub moved: bool,
+    pub entries: i64,
+    pub amount_vnd: i64,
+    pub bank_vnd: i64,
+    pub payhub_vnd: i64,
+}
+
 /// One side-by-side discrepancy as stored: the bank's line and PayHub's record, flattened into
 /// columns, with the full data in `detail_json`. Amounts are whole đồng.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
@@ -137,6 +154,10 @@ pub struct DiscrepancyFacts {
     pub payhub_at: Option<DateTime<Utc>>,
     pub expected_accounts: Option<String>,
     pub detail_json: String,
+    /// What the bank's line moved and what PayHub recorded as moved on the run's day, signed
+    /// (migration 0013; 0 on runs stored before it).
+    pub bank_money_vnd: i64,
+    pub payhub_money_vnd: i64,
 }
 
 /// A matched entry of a run, as stored in batches: the bank's line (absent for a record no line

@@ -4,7 +4,10 @@
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::discrepancies::insert_discrepancies;
-use super::{DiscrepancyFacts, MatchedBatch, NewRun, Run, RunFilter, RunSource, RunStatus, Total};
+use super::money::insert_money;
+use super::{
+    DiscrepancyFacts, MatchedBatch, MoneyTotal, NewRun, Run, RunFilter, RunSource, RunStatus, Total,
+};
 use crate::domain::bank::{bank_code, BankCode};
 use crate::store::rows::{parse_col, vnd};
 use crate::store::{on_tx, with_pool, Store, StoreError};
@@ -86,6 +89,7 @@ impl Store {
     /// run, all in one transaction. Every run of the day is updated (not only the current one), so that two runs
     /// finishing together on PostgreSQL queue on each other's rows instead of both becoming
     /// current.
+    #[allow(clippy::too_many_arguments)]
     pub async fn finish_run(
         &self,
         run_id: i64,
@@ -93,6 +97,7 @@ impl Store {
         totals: &[Total],
         discrepancies: &[DiscrepancyFacts],
         matched: &[MatchedBatch],
+        money: &[MoneyTotal],
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
@@ -111,6 +116,7 @@ impl Store {
             .map(|_| ())?);
         }
         insert_discrepancies(&mut tx, run_id, discrepancies).await?;
+        insert_money(&mut tx, run_id, money).await?;
         for (batch, m) in matched.iter().enumerate() {
             on_tx!(&mut tx, |c| sqlx::query(
                 "insert into reconciliation_matched (run_id, batch, entries, body)

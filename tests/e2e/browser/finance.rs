@@ -98,7 +98,7 @@ async fn a_finance_officer_resolves_a_wrong_beneficiary_and_downloads_the_xlsx(b
     let book: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(xlsx)).unwrap();
     assert_eq!(
         book.sheet_names(),
-        ["Tổng hợp", "Theo đơn vị", "Chênh lệch"]
+        ["Tổng hợp", "Theo đơn vị", "Chênh lệch", "Đối chiếu tiền"]
     );
     browser.close().await;
 }

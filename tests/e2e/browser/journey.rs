@@ -79,7 +79,11 @@ async fn a_declined_citizen_retries_at_another_bank_and_gets_a_receipt(backend: 
     browser.click("#retry").await;
     browser.wait_for_url("/checkout/").await;
     let offered = browser.attributes("input[name=bank]", "value").await;
-    assert_eq!(offered, ["vnpay", "vcb", "bidv", "vietqr"], "every bank again");
+    assert_eq!(
+        offered,
+        ["vnpay", "vcb", "bidv", "vietqr"],
+        "every bank again"
+    );
     browser.shot("retry-checkout").await;
     pay_at(&mut browser, &app, "vcb").await;
     browser.click("button[value=approve]").await;

@@ -13,6 +13,7 @@ use serde_json::json;
 mod citizen;
 mod finance;
 mod journey;
+mod refund;
 mod vietqr;
 
 const CHROMIUM: &str = "/usr/bin/chromium";
