@@ -2,7 +2,7 @@
 //! size never held in memory), each batch one transaction, refused rows written with their reason
 //! to `<export.csv>.refused.csv`.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -10,6 +10,7 @@ use anyhow::Context;
 use chrono::{DateTime, Duration, Utc};
 use futures_util::{stream, StreamExt};
 use indicatif::{ProgressBar, ProgressStyle};
+use tokio::sync::oneshot;
 
 use super::file::{parse_row, ColumnMap, LegacyPayment, LegacyState, COLUMNS};
 use crate::config::Config;
@@ -19,7 +20,6 @@ use crate::store::Store;
 /// Rows per transaction: large enough that a million rows take a thousand commits, small
 /// enough that a refused batch is quick to retry row by row.
 const BATCH_ROWS: usize = 1000;
-const BATCHES_IN_FLIGHT: usize = 2;
 
 /// How long an in-flight payment stays payable after the import: the orders' default expiry.
 const IN_FLIGHT_FOR: Duration = Duration::minutes(30);
@@ -107,17 +107,28 @@ pub async fn import_file(
         records: reader.into_records(),
         columns: ColumnMap::new(&header),
         bar: bar.clone(),
+        previous_keys: HashSet::new(),
     };
-    // Batches in flight at once: on PostgreSQL each has a connection and a server process of its
+    // Two batches in flight: on PostgreSQL each has a connection and a server process of its
     // own, so the server's work (most of an import's) runs on two cores while the next batch is
-    // read. Two batches that meet on a unique key are serialized by the key: the second waits,
-    // fails, and is retried row by row after the first committed (`Store::import_legacy`).
+    // read. A batch naming a key of the one before it (a row the file repeats) waits for it, so
+    // the file's first row is the one taken whichever batch is faster.
+    let mut previous_done: Option<oneshot::Receiver<()>> = None;
     let mut results = stream::iter(batches)
-        .map(|batch| async {
-            let outcomes = import_batch(store, &ctx, &batch, dry_run).await;
-            (batch, outcomes)
+        .map(|(batch, after_previous)| {
+            let (done, done_rx) = oneshot::channel();
+            let previous = std::mem::replace(&mut previous_done, Some(done_rx));
+            let ctx = &ctx;
+            async move {
+                if let (true, Some(previous)) = (after_previous, previous) {
+                    _ = previous.await;
+                }
+                let outcomes = import_batch(store, ctx, &batch, dry_run).await;
+                _ = done.send(());
+                (batch, outcomes)
+            }
         })
-        .buffered(BATCHES_IN_FLIGHT);
+        .buffered(2);
     let mut summary = ImportSummary::default();
     while let Some((batch, outcomes)) = results.next().await {
         record(&batch, outcomes?, &mut refused, &mut summary)?;
@@ -127,17 +138,50 @@ pub async fn import_file(
     Ok(summary)
 }
 
-/// The file's rows, `BATCH_ROWS` at a time.
+/// The file's rows, `BATCH_ROWS` at a time, each batch with whether it names a key of the
+/// batch before it.
 struct Batches {
     records: csv::StringRecordsIntoIter<std::fs::File>,
     columns: Result<ColumnMap, String>,
     bar: ProgressBar,
+    previous_keys: HashSet<String>,
 }
 
 impl Iterator for Batches {
-    type Item = Vec<Read>;
+    type Item = (Vec<Read>, bool);
 
-    fn next(&mut self) -> Option<Vec<Read>> {
+    fn next(&mut self) -> Option<(Vec<Read>, bool)> {
+        let batch = self.read_batch()?;
+        let keys: HashSet<String> = batch
+            .iter()
+            .filter_map(|read| read.row.as_ref().ok())
+            .flat_map(unique_keys)
+            .collect();
+        let after_previous = !keys.is_disjoint(&self.previous_keys);
+        self.previous_keys = keys;
+        Some((batch, after_previous))
+    }
+}
+
+/// The keys a row takes that another row may also name: its reference with the previous
+/// platform, its bank's reference and transaction id, the dossier of an in-flight row.
+fn unique_keys(row: &LegacyPayment) -> Vec<String> {
+    let mut keys = vec![format!("ref {} {}", row.partner, row.reference)];
+    if let Some(b) = &row.bank {
+        keys.push(format!("bank {}", b.reference));
+        if let Some(txn) = &b.txn_id {
+            keys.push(format!("txn {} {txn}", b.bank.as_str()));
+        }
+    }
+    if row.state == LegacyState::Started {
+        let agency = row.agency_code.as_str();
+        keys.push(format!("dossier {agency} {}", row.dossier_code));
+    }
+    keys
+}
+
+impl Batches {
+    fn read_batch(&mut self) -> Option<Vec<Read>> {
         let mut batch = Vec::with_capacity(BATCH_ROWS);
         for record in self.records.by_ref() {
             let read = match (record, &self.columns) {

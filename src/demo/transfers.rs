@@ -73,15 +73,13 @@ impl Transfer {
         NaiveTime::from_hms_opt(self.at.0, self.at.1, 0).expect("valid times of day")
     }
 
-    /// The classes of its line and its attempt: a transfer PayHub saw is matched, a lost one
-    /// is missing in PayHub (then recovered), and one that names no order is an unidentified
-    /// credit while its attempt, never paid, is matched like any abandoned checkout.
+    /// The classes of its line and its attempt that moved money: a transfer PayHub saw is
+    /// matched, a lost one is missing in PayHub (then recovered), and one that names no order is
+    /// an unidentified credit (its attempt, never paid, moved no money and counts apart).
     pub fn expected(&self) -> Vec<(Class, Vnd)> {
         let total = self.procedure.total();
         match (self.content, self.lost) {
-            (Content::Unnamed(_), _) => {
-                vec![(Class::Matched, total), (Class::UnidentifiedCredit, total)]
-            }
+            (Content::Unnamed(_), _) => vec![(Class::UnidentifiedCredit, total)],
             (_, true) => vec![(Class::MissingInPayhub, total)],
             (_, false) => vec![(Class::Matched, total)],
         }
