@@ -117,7 +117,7 @@ pub async fn import_file(
     let mut results = stream::iter(batches)
         .map(|(batch, after_previous)| {
             let (done, done_rx) = oneshot::channel();
-            let previous = std::mem::replace(&mut previous_done, Some(done_rx));
+            let previous = previous_done.replace(done_rx);
             let ctx = &ctx;
             async move {
                 if let (true, Some(previous)) = (after_previous, previous) {
