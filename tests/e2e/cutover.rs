@@ -9,7 +9,7 @@ use bank_adapters::simulator::Faults;
 use bank_adapters::BankCode;
 use chrono::{DateTime, Duration, Utc};
 use payhub::app::AppState;
-use payhub::cutover::import::{import_file, refused_path, ImportSummary};
+use payhub::cutover::import::{import_file, refused_path, ImportSummary, BATCH_ROWS};
 use payhub::legacy::checksum::legacy_time;
 use payhub::pending_sync::sync_pass;
 use serde_json::{json, Value};
@@ -337,11 +337,11 @@ async fn a_row_repeated_in_a_batch_imported_at_the_same_time_is_taken_once(backe
         .paid("TTPL", 30)
         .line(&app);
     let row = |i: usize| template.replace("TPL", &format!("R{i:04}"));
-    let mut lines: Vec<String> = (0..2000).map(row).collect();
-    // The second batch of 1,000 rows repeats the first batch's R0005 and contradicts its R0006.
-    lines.insert(1000, row(5));
+    let mut lines: Vec<String> = (0..2 * BATCH_ROWS).map(row).collect();
+    // The second batch repeats the first batch's R0005 and contradicts its R0006.
+    lines.insert(BATCH_ROWS, row(5));
     let other_amount = row(6).replace(",650000,500000,150000,", ",700000,550000,150000,");
-    lines.insert(1001, other_amount);
+    lines.insert(BATCH_ROWS + 1, other_amount);
     let extra: Vec<&str> = lines.iter().map(String::as_str).collect();
     let dir = tempdir();
     let file = write_export(&app, &dir, "twice.csv", &[], &extra);
@@ -349,7 +349,10 @@ async fn a_row_repeated_in_a_batch_imported_at_the_same_time_is_taken_once(backe
     let summary = import(&app, &file, false).await;
     assert_eq!(
         summary.to_string(),
-        "imported 2000: in-flight 0, paid 2000, failed 0, refunded 0; unchanged 1; refused 1"
+        format!(
+            "imported {0}: in-flight 0, paid {0}, failed 0, refunded 0; unchanged 1; refused 1",
+            2 * BATCH_ROWS
+        )
     );
     let refused = read_csv(&refused_path(&file));
     assert_eq!(refused.len(), 2, "{refused:?}");
@@ -362,8 +365,9 @@ async fn a_row_repeated_in_a_batch_imported_at_the_same_time_is_taken_once(backe
         "{:?}",
         refused[1]
     );
-    assert_eq!(count(&app, "select count(*) from orders").await, 2000);
-    assert_eq!(count(&app, "select count(*) from payments").await, 2000);
+    let rows = 2 * BATCH_ROWS as i64;
+    assert_eq!(count(&app, "select count(*) from orders").await, rows);
+    assert_eq!(count(&app, "select count(*) from payments").await, rows);
     app.stop().await.unwrap();
 }
 
